@@ -1,0 +1,21 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+// Claim: with the default high-water marks (1000), REQ/REP lockstep loses no reply.
+// Run: jbang baseline        (exit 0 = 0 lost, as claimed; 1 = a reply was lost)
+//SOURCES lib/*.java
+
+import picocli.CommandLine.Command;
+
+import java.util.Map;
+
+@Command(name = "baseline", mixinStandardHelpOptions = true,
+        description = "REQ/REP lockstep with default high-water marks: every reply arrives.")
+public class baseline extends Step {
+    public static void main(String... args) {
+        Lab.main(new baseline(), args, Map.of("budget", "200000", "time-limit", "60"));
+    }
+
+    @Override
+    protected int run() {
+        return NoLoss.check(this, Lockstep.run(lab, err(), this::describeSetup));
+    }
+}

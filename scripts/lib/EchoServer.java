@@ -1,0 +1,92 @@
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+import org.zeromq.ZMQException;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The REP side: a thread that binds, receives a request id and sends it back as the reply.
+ * It remembers what its own send() returned for the last reply, so a step can show that a lost
+ * reply was "sent" successfully. Requests carry increasing ids, so a repeated id is a retry: its
+ * reply is sent again but the handler (here: counting) runs once per id, as an idempotent server's would.
+ */
+public final class EchoServer implements AutoCloseable {
+    private static final int POLL_MS = 50;   // how often the thread looks at the stop flag
+
+    private final ZContext ctx;
+    private final LabOptions o;
+    private final Thread thread;
+    private final CompletableFuture<String> bound = new CompletableFuture<>();
+    private volatile boolean stop;
+
+    public volatile long lastId = -1;          // id of the last request received
+    public volatile boolean lastSendOk;        // what send() returned for its reply
+    public volatile long sendFailures;         // send() returned false (never seen with REP: it drops silently)
+    public volatile long handlerRuns;          // distinct ids handled
+    public volatile long duplicates;           // ids seen again (a client's retry) and answered without re-running
+
+    public EchoServer(ZContext ctx, LabOptions o) {
+        this.ctx = ctx;
+        this.o = o;
+        this.thread = new Thread(this::serve, "rep");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** The endpoint actually bound (a chosen port filled in); throws LabException when binding failed. */
+    public String endpoint() {
+        try {
+            return bound.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new LabException(e.getCause().getMessage());
+        } catch (TimeoutException | InterruptedException e) {
+            throw new LabException("REP did not bind within 10 s");
+        }
+    }
+
+    private void serve() {
+        ZMQ.Socket rep = ctx.createSocket(SocketType.REP);
+        try {
+            rep.setLinger(0);
+            rep.setSndHWM(o.repSndHwm);
+            rep.setRcvHWM(o.repRcvHwm);
+            rep.setReceiveTimeOut(POLL_MS);
+            String want = o.bindEndpoint();
+            try {
+                rep.bind(want);
+            } catch (ZMQException e) {
+                bound.completeExceptionally(new LabException("cannot bind " + want + ": " + Lab.describe(e)));
+                return;
+            }
+            bound.complete(rep.getLastEndpoint());
+            long highest = -1;
+            while (!stop) {
+                byte[] request = rep.recv();
+                if (request == null) continue;           // poll timeout: look at the stop flag
+                long id = Long.parseLong(new String(request, ZMQ.CHARSET));
+                if (id > highest) { highest = id; handlerRuns++; } else duplicates++;
+                lastId = id;
+                lastSendOk = rep.send(request);          // the reply is the request id
+                if (!lastSendOk) sendFailures++;
+            }
+        } catch (RuntimeException e) {
+            if (!stop) bound.completeExceptionally(e);   // a closing context ends recv() with ETERM
+        } finally {
+            rep.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop = true;
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/**
+ * The knobs every step shares. Defaults come from system properties ("lab.budget", ...) that each
+ * step sets before parsing, so `--help` shows the step's own defaults and no option is declared twice.
+ */
+public class LabOptions {
+    public enum Transport { tcp, ipc, inproc }
+
+    @Option(names = "--transport", defaultValue = "${sys:lab.transport:-tcp}",
+            description = "tcp, ipc or inproc; a free loopback port or a fresh name is chosen (default: ${DEFAULT-VALUE})")
+    public Transport transport;
+
+    @Option(names = "--endpoint", description = "full endpoint instead of --transport, e.g. tcp://127.0.0.1:5555")
+    public String endpoint;
+
+    @Option(names = "--budget", defaultValue = "${sys:lab.budget:-100000}",
+            description = "most round trips (requests for retry) to try (default: ${DEFAULT-VALUE})")
+    public long budget;
+
+    @Option(names = "--time-limit", defaultValue = "${sys:lab.time-limit:-60}",
+            description = "wall-clock limit in seconds (default: ${DEFAULT-VALUE})")
+    public double timeLimitSeconds;
+
+    @Option(names = "--timeout", defaultValue = "${sys:lab.timeout:-1000}",
+            description = "how long REQ waits for a reply, ms; a loop reply takes well under 1 ms (default: ${DEFAULT-VALUE})")
+    public int timeoutMs;
+
+    @Option(names = "--rep-sndhwm", defaultValue = "${sys:lab.rep-sndhwm:-1000}",
+            description = "REP send high-water mark, 0 = no limit (default: ${DEFAULT-VALUE})")
+    public int repSndHwm;
+
+    @Option(names = "--rep-rcvhwm", defaultValue = "${sys:lab.rep-rcvhwm:-1000}",
+            description = "REP receive high-water mark (default: ${DEFAULT-VALUE})")
+    public int repRcvHwm;
+
+    @Option(names = "--req-sndhwm", defaultValue = "${sys:lab.req-sndhwm:-1000}",
+            description = "REQ send high-water mark (default: ${DEFAULT-VALUE})")
+    public int reqSndHwm;
+
+    @Option(names = "--req-rcvhwm", defaultValue = "${sys:lab.req-rcvhwm:-1000}",
+            description = "REQ receive high-water mark (default: ${DEFAULT-VALUE})")
+    public int reqRcvHwm;
+
+    @Option(names = "--out", description = "CSV file the run's row is appended to (default: data/<step>.csv in the repo)")
+    public Path out;
+
+    @Option(names = "--no-record", description = "do not write a CSV row")
+    public boolean noRecord;
+
+    /** Rejects what picocli's types cannot: returns a one-line problem, or null when all is well. */
+    public String problem() {
+        if (repSndHwm < 0 || repRcvHwm < 0 || reqSndHwm < 0 || reqRcvHwm < 0)
+            return "a high-water mark must be 0 (no limit) or more";
+        if (budget < 1) return "--budget must be at least 1";
+        if (timeoutMs < 1) return "--timeout must be at least 1 ms";
+        if (!(timeLimitSeconds > 0)) return "--time-limit must be more than 0 seconds";
+        if (endpoint != null) return Endpoints.problem(endpoint);
+        return null;
+    }
+
+    /** The endpoint REP binds: the one given, or a fresh loopback one for the transport. */
+    public String bindEndpoint() {
+        if (endpoint != null) return endpoint;
+        return switch (transport) {
+            case tcp -> "tcp://127.0.0.1:*";  // loopback only, a free port
+            case ipc -> "ipc://*";   // JeroMQ emulates ipc with loopback tcp; * = a free port
+            case inproc -> "inproc://hwm-lab-" + System.nanoTime();
+        };
+    }
+
+    public String transportName() {
+        return endpoint == null ? transport.name() : endpoint.substring(0, endpoint.indexOf(':'));
+    }
+}
+
+/** Endpoint checks: the kit talks to loopback unless told otherwise. */
+class Endpoints {
+    private static final java.util.regex.Pattern FORM =
+            java.util.regex.Pattern.compile("(tcp)://([^:/]+|\\[[0-9a-fA-F:]+\\]):(\\*|\\d{1,5})|(ipc|inproc)://[^\\s]+");
+
+    static String problem(String endpoint) {
+        var m = FORM.matcher(endpoint);
+        if (!m.matches()) return "malformed endpoint '" + endpoint + "' (want tcp://127.0.0.1:PORT, ipc://NAME or inproc://NAME)";
+        if (m.group(1) != null) {
+            String host = m.group(2);
+            if (!(host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]")))
+                return "endpoint '" + endpoint + "' is not loopback; this kit only talks to 127.0.0.1/localhost";
+            if (!m.group(3).equals("*") && Integer.parseInt(m.group(3)) > 65535)
+                return "port out of range in '" + endpoint + "'";
+        }
+        return null;
+    }
+}

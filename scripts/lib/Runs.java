@@ -1,0 +1,162 @@
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The data/ files: one CSV row per run, with the settings and the provenance (library, JVM, OS, date)
+ * that make the row mean something. Every data file has these columns, in this order.
+ */
+public final class Runs {
+    public static final List<String> COLUMNS = List.of(
+            "timestamp", "step", "library", "library_version", "transport", "endpoint",
+            "rep_sndhwm", "rep_rcvhwm", "req_sndhwm", "req_rcvhwm", "set_when", "load",
+            "budget", "time_limit_s", "timeout_ms",
+            "round_trips", "lost", "first_loss", "rep_send_true", "retries", "duplicates", "stale_replies",
+            "stop", "elapsed_s", "rate_per_s", "p50_us", "p99_us",
+            "java", "os", "cpus");
+
+    private Runs() { }
+
+    /** The repo's data/ folder: found from the working directory upwards, by the catalog beside it. */
+    public static Path dataDir() {
+        Path here = Path.of("").toAbsolutePath();
+        for (Path p = here; p != null; p = p.getParent())
+            if (Files.exists(p.resolve("jbang-catalog.json"))) return p.resolve("data");
+        return here.resolve("data");
+    }
+
+    public static String jeromqVersion() {
+        Package p = org.zeromq.ZMQ.class.getPackage();
+        String v = p == null ? null : p.getImplementationVersion();
+        return "JeroMQ " + (v != null ? v : "0.6.0");
+    }
+
+    /** A row with every column: the settings from the options, the given fields, the provenance. */
+    public static Map<String, Object> row(String step, LabOptions o, Map<String, Object> fields) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        for (String c : COLUMNS) row.put(c, "");
+        row.put("timestamp", Instant.now().truncatedTo(ChronoUnit.SECONDS));
+        row.put("step", step);
+        row.put("library", "jeromq");
+        row.put("library_version", jeromqVersion().substring("JeroMQ ".length()));
+        row.put("transport", o.transportName());
+        row.put("rep_sndhwm", o.repSndHwm);
+        row.put("rep_rcvhwm", o.repRcvHwm);
+        row.put("req_sndhwm", o.reqSndHwm);
+        row.put("req_rcvhwm", o.reqRcvHwm);
+        row.put("set_when", "before-bind");
+        row.put("load", "idle");
+        row.put("budget", o.budget);
+        row.put("time_limit_s", number(o.timeLimitSeconds));
+        row.put("timeout_ms", o.timeoutMs);
+        row.put("java", Runtime.version());
+        row.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        row.put("cpus", Runtime.getRuntime().availableProcessors());
+        for (var e : fields.entrySet()) {
+            if (!row.containsKey(e.getKey())) throw new IllegalArgumentException("no column " + e.getKey());
+            row.put(e.getKey(), e.getValue());
+        }
+        return row;
+    }
+
+    /** The fields a lockstep run contributes to its row. */
+    public static Map<String, Object> fields(Lockstep.Result r) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("endpoint", r.endpoint());
+        f.put("round_trips", r.roundTrips());
+        f.put("lost", r.lost());
+        f.put("first_loss", r.lostAt() > 0 ? r.lostAt() : "");
+        f.put("rep_send_true", r.lostAt() > 0 ? r.repSendReturnedTrue() : "");
+        f.put("stop", r.stop());
+        f.put("elapsed_s", number(r.elapsedSeconds()));
+        f.put("rate_per_s", number(r.ratePerSecond()));
+        f.put("p50_us", number(r.percentileMicros(50)));
+        f.put("p99_us", number(r.percentileMicros(99)));
+        return f;
+    }
+
+    /** Fails early, with one line, when the CSV cannot be written where asked. */
+    public static void checkWritable(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new LabException("cannot create folder " + dir + " for the CSV");
+        }
+        if (!Files.isWritable(dir) || (Files.exists(file) && !Files.isWritable(file)))
+            throw new LabException("cannot write " + file);
+        if (Files.exists(file)) header(file);   // a foreign file is refused before the run
+    }
+
+    /** Appends a row: the whole file is written beside the old one and moved over it, so a kill leaves old or new. */
+    public static void append(Path file, Map<String, Object> row) {
+        try {
+            List<String> lines = new ArrayList<>();
+            if (Files.exists(file)) {
+                header(file);
+                lines.addAll(Files.readAllLines(file, StandardCharsets.UTF_8));
+            } else {
+                lines.add(String.join(",", COLUMNS));
+            }
+            lines.add(csvLine(row));
+            Path dir = file.toAbsolutePath().getParent();
+            Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+            try {
+                Files.write(tmp, lines, StandardCharsets.UTF_8);
+                try {
+                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new LabException("cannot write " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static void header(Path file) {
+        try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
+            String first = lines.findFirst().orElse("");
+            if (!first.equals(String.join(",", COLUMNS)))
+                throw new LabException(file + " is not a HWM Lab data file (its header differs); choose another --out");
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new LabException("cannot read " + file);
+        }
+    }
+
+    private static String csvLine(Map<String, Object> row) {
+        List<String> cells = new ArrayList<>();
+        for (Object v : row.values()) {
+            String s = String.valueOf(v);
+            cells.add(s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s);
+        }
+        return String.join(",", cells);
+    }
+
+    /** Numbers in data files: plain, locale-free, a few significant digits. */
+    public static String number(double v) {
+        if (Double.isNaN(v)) return "";
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) return Long.toString((long) v);
+        return new BigDecimal(v).round(new MathContext(4)).stripTrailingZeros().toPlainString();
+    }
+
+    /** A path as the user should read it: relative to the working directory when inside it. */
+    public static String shown(Path file) {
+        Path here = Path.of("").toAbsolutePath();
+        Path abs = file.toAbsolutePath().normalize();
+        return abs.startsWith(here) ? here.relativize(abs).toString() : abs.toString();
+    }
+}

@@ -1,0 +1,66 @@
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** What every step does around its experiment: check input, say what is set up, record the row, give a verdict. */
+public abstract class Step implements Callable<Integer> {
+    @Mixin
+    public LabOptions lab;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The experiment itself; returns an exit code from Lab. */
+    protected abstract int run();
+
+    @Override
+    public final Integer call() {
+        String problem = lab.problem();
+        if (problem != null) throw new LabException(problem, Lab.USAGE);
+        if (!lab.noRecord) Runs.checkWritable(csv());   // fail before the run, not after it
+        return run();
+    }
+
+    protected String name() { return spec.name(); }
+
+    protected Path csv() { return lab.out != null ? lab.out : Runs.dataDir().resolve(name() + ".csv"); }
+
+    protected PrintWriter out() { return spec.commandLine().getOut(); }
+
+    protected PrintWriter err() { return spec.commandLine().getErr(); }
+
+    /** A narrative line, prefixed like the ZeroMQ Guide's examples: I: info, W: warning. */
+    protected void say(String level, String format, Object... args) {
+        out().println(level + ": " + String.format(format, args));
+        out().flush();
+    }
+
+    protected void describeSetup(String endpoint) {
+        say("I", "%s on Java %s, %s, %d cores", Runs.jeromqVersion(), Runtime.version(),
+                System.getProperty("os.name"), Runtime.getRuntime().availableProcessors());
+        say("I", "REP binds %s with SNDHWM=%d RCVHWM=%d; REQ connects with SNDHWM=%d RCVHWM=%d",
+                endpoint, lab.repSndHwm, lab.repRcvHwm, lab.reqSndHwm, lab.reqRcvHwm);
+        say("I", "REQ waits up to %d ms for each reply; budget %,d, time limit %s s",
+                lab.timeoutMs, lab.budget, Runs.number(lab.timeLimitSeconds));
+    }
+
+    /** Appends the run's row (with provenance) to the step's CSV, atomically. */
+    void record(Map<String, Object> fields) {
+        if (lab.noRecord) return;
+        Path file = csv();
+        Runs.append(file, Runs.row(name(), lab, fields));
+        say("I", "recorded in %s", Runs.shown(file));
+    }
+
+    /** The one-line verdict, last line of the output, and the exit code that goes with it. */
+    int verdict(int code, String format, Object... args) {
+        out().println(String.format(format, args));
+        out().flush();
+        return Lab.interrupted() ? Lab.INTERRUPTED : code;
+    }
+}
