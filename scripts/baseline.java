@@ -10,8 +10,10 @@ import java.util.Map;
 @Command(name = "baseline", mixinStandardHelpOptions = true,
         description = "REQ/REP lockstep with default high-water marks: every reply arrives.")
 public class baseline extends Step {
+    static final Map<String, String> DEFAULTS = Map.of("budget", "200000", "time-limit", "60");
+
     public static void main(String... args) {
-        Lab.main(new baseline(), args, Map.of("budget", "200000", "time-limit", "60"));
+        Lab.main(new baseline(), args, DEFAULTS);
     }
 
     @Override

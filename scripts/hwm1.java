@@ -11,8 +11,10 @@ import java.util.Map;
 @Command(name = "hwm1", mixinStandardHelpOptions = true,
         description = "REQ/REP lockstep with SNDHWM=1 on REP: run until the first lost reply.")
 public class hwm1 extends Step {
+    static final Map<String, String> DEFAULTS = Map.of("rep-sndhwm", "1", "budget", "1000000", "time-limit", "60");
+
     public static void main(String... args) {
-        Lab.main(new hwm1(), args, Map.of("rep-sndhwm", "1", "budget", "1000000", "time-limit", "60"));
+        Lab.main(new hwm1(), args, DEFAULTS);
     }
 
     @Override

@@ -11,8 +11,10 @@ import java.util.Map;
 @Command(name = "hwm2", mixinStandardHelpOptions = true,
         description = "REQ/REP lockstep with SNDHWM=2 on REP: no reply lost, and what that count proves.")
 public class hwm2 extends Step {
+    static final Map<String, String> DEFAULTS = Map.of("rep-sndhwm", "2", "budget", "200000", "time-limit", "60");
+
     public static void main(String... args) {
-        Lab.main(new hwm2(), args, Map.of("rep-sndhwm", "2", "budget", "200000", "time-limit", "60"));
+        Lab.main(new hwm2(), args, DEFAULTS);
     }
 
     @Override

@@ -4,6 +4,7 @@
 import org.zeromq.ZMQException;
 import picocli.CommandLine;
 
+import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -32,10 +33,17 @@ public final class Lab {
         if (!interrupted) System.exit(code);          // during shutdown, exit() would block: just return
     }
 
-    /** Runs a step in this JVM and returns its exit code (what the tests call). */
+    /** Runs a step in this JVM and returns its exit code. */
     public static int execute(Object step, String[] args, Map<String, String> defaults) {
+        return execute(step, args, defaults, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+    }
+
+    /** The same, writing to the given streams (what the tests call). */
+    public static int execute(Object step, String[] args, Map<String, String> defaults, PrintWriter out, PrintWriter err) {
+        System.getProperties().stringPropertyNames().stream()
+                .filter(k -> k.startsWith("lab.")).forEach(System::clearProperty);   // no step inherits another's defaults
         defaults.forEach((k, v) -> System.setProperty("lab." + k, v));
-        CommandLine cmd = new CommandLine(step);
+        CommandLine cmd = new CommandLine(step).setOut(out).setErr(err);
         cmd.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println("E: " + e.getMessage() + " (see --help)");
             return USAGE;

@@ -1,0 +1,74 @@
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The data files: one header, well-formed rows with provenance, appended atomically. */
+class DataTest {
+    @TempDir Path dir;
+
+    static final Set<String> NUMERIC = Set.of("rep_sndhwm", "rep_rcvhwm", "req_sndhwm", "req_rcvhwm", "budget",
+            "time_limit_s", "timeout_ms", "round_trips", "lost", "elapsed_s", "cpus");
+
+    static void assertWellFormed(Path file) throws Exception {
+        List<List<String>> rows = Steps.csv(file);
+        assertEquals(Runs.COLUMNS, rows.get(0), file + ": header");
+        assertTrue(rows.size() > 1, file + ": no rows");
+        for (List<String> row : rows.subList(1, rows.size())) {
+            assertEquals(Runs.COLUMNS.size(), row.size(), file + ": " + row);
+            for (int i = 0; i < row.size(); i++) {
+                String col = Runs.COLUMNS.get(i), v = row.get(i);
+                if (NUMERIC.contains(col)) Double.parseDouble(v);
+                if (col.equals("timestamp")) Instant.parse(v);
+                if (Set.of("library", "library_version", "java", "os", "step", "transport", "stop").contains(col))
+                    assertFalse(v.isBlank(), file + ": empty " + col);
+            }
+            long lost = Long.parseLong(row.get(Runs.COLUMNS.indexOf("lost")));
+            long roundTrips = Long.parseLong(row.get(Runs.COLUMNS.indexOf("round_trips")));
+            assertTrue(lost >= 0 && roundTrips >= 0, file + ": " + row);
+        }
+    }
+
+    @Test
+    void committedDataFilesAreWellFormed() throws Exception {
+        Path data = Runs.dataDir();
+        List<Path> files;
+        try (Stream<Path> s = Files.list(data)) {
+            files = s.filter(p -> p.toString().endsWith(".csv")).toList();
+        }
+        assertFalse(files.isEmpty(), "no data in " + data);
+        for (Path f : files) assertWellFormed(f);
+    }
+
+    @Test
+    void rowsAreAppendedAndNoTemporaryFileIsLeft() throws Exception {
+        Path csv = dir.resolve("hwm2.csv");
+        for (int i = 0; i < 2; i++)
+            assertEquals(Lab.SHOWN, Steps.run(new hwm2(), hwm2.DEFAULTS, "--budget", "2000", "--out", csv.toString()).code());
+        assertWellFormed(csv);
+        assertEquals(3, Files.readAllLines(csv).size(), "header and two rows");
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals(List.of(csv), s.toList());
+        }
+        Map<String, String> row = Steps.lastRow(csv);
+        assertEquals("jeromq", row.get("library"));
+        assertEquals("0.6.0", row.get("library_version"));
+        assertEquals(String.valueOf(Runtime.version()), row.get("java"));
+        assertTrue(row.get("endpoint").startsWith("tcp://127.0.0.1:"), row.get("endpoint"));
+    }
+
+    @Test
+    void zeroLossBoundIsTheRuleOfThree() {
+        assertEquals(1.5e-5, Stats.zeroEventUpperBound(200_000), 0.01e-5);
+        double[] ci = Stats.interval95(1000, 10);
+        assertTrue(ci[0] < 0.01 && 0.01 < ci[1] && ci[0] > 0.004 && ci[1] < 0.019, ci[0] + ".." + ci[1]);
+    }
+}

@@ -1,0 +1,87 @@
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Bad input gets one clear line starting "E:", a documented exit code, no stack trace and no output file. */
+class InputTest {
+    @TempDir Path dir;
+
+    Steps hwm1(String... args) {
+        String[] all = new String[args.length + 2];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--out";
+        all[args.length + 1] = dir.resolve("out.csv").toString();
+        return Steps.run(new hwm1(), hwm1.DEFAULTS, all);
+    }
+
+    static void assertOneLineError(Steps r, int code, String words) {
+        assertEquals(code, r.code(), r.out() + r.err());
+        String err = r.err().strip();
+        assertFalse(err.contains("\n"), "more than one line: " + err);
+        assertTrue(err.startsWith("E: ") && err.contains(words), err);
+        assertFalse((r.out() + r.err()).contains("Exception"), "stack trace or exception name: " + err);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "--no-such-option            | Unknown option",
+            "--rep-sndhwm=-1             | high-water mark must be 0",
+            "--req-rcvhwm=abc            | Invalid value",
+            "--budget=0                  | --budget must be at least 1",
+            "--budget=-5                 | --budget must be at least 1",
+            "--timeout=0                 | --timeout must be at least 1",
+            "--time-limit=0              | --time-limit must be more than 0",
+            "--transport=udp             | Invalid value",
+            "--endpoint=tcp:/127.0.0.1:1 | malformed endpoint",
+            "--endpoint=tcp://127.0.0.1:99999 | port out of range",
+            "--endpoint=tcp://10.1.2.3:5555 | not loopback",
+    })
+    void badOptionIsAUsageError(String arg, String words) {
+        Steps r = hwm1(arg);
+        assertOneLineError(r, Lab.USAGE, words);
+        assertFalse(Files.exists(dir.resolve("out.csv")), "no output file on bad input");
+    }
+
+    @Test
+    void busyPortIsReportedInOneLine() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Steps r = hwm1("--endpoint", "tcp://127.0.0.1:" + taken.getLocalPort());
+            assertOneLineError(r, Lab.FAILED, "cannot bind tcp://127.0.0.1:" + taken.getLocalPort());
+        }
+        assertFalse(Files.exists(dir.resolve("out.csv")));
+    }
+
+    @Test
+    void unwritableOutputIsRefusedBeforeTheRun() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        Steps r = Steps.run(new hwm1(), hwm1.DEFAULTS, "--out", file.resolve("sub/out.csv").toString());
+        assertOneLineError(r, Lab.FAILED, "cannot create folder");
+        assertFalse(r.out().contains("REP binds"), "refused before any socket was opened");
+    }
+
+    @Test
+    void aForeignCsvIsLeftAlone() throws Exception {
+        Path foreign = Files.writeString(dir.resolve("foreign.csv"), "a,b\n1,2\n");
+        Steps r = Steps.run(new hwm1(), hwm1.DEFAULTS, "--out", foreign.toString());
+        assertOneLineError(r, Lab.FAILED, "not a HWM Lab data file");
+        assertEquals("a,b\n1,2\n", Files.readString(foreign));
+    }
+
+    @Test
+    void helpListsEveryOptionWithItsStepDefault() {
+        Steps r = Steps.run(new hwm1(), hwm1.DEFAULTS, "--help");
+        assertEquals(0, r.code());
+        for (String opt : new String[] {"--transport", "--endpoint", "--budget", "--time-limit", "--timeout",
+                "--rep-sndhwm", "--rep-rcvhwm", "--req-sndhwm", "--req-rcvhwm", "--out"})
+            assertTrue(r.out().contains(opt), opt);
+        assertTrue(r.out().contains("REP send high-water mark, 0 = no limit (default: 1)"), r.out());
+    }
+}

@@ -1,0 +1,52 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+// The test suite: runs the JUnit tests below in one JVM (the steps run in-process, the launcher as a
+// subprocess) and ends with the line "N passed, N failed, N skipped". Exit 0 only when all passed.
+// Run: ./jbang tests/run.java [TestClassName ...]
+//DEPS org.junit.jupiter:junit-jupiter:6.1.3
+//DEPS org.junit.platform:junit-platform-launcher:6.1.3
+//SOURCES ../scripts/*.java
+//SOURCES *Test.java Steps.java
+
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.discovery.DiscoverySelectors;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
+
+import java.util.List;
+import java.util.stream.Stream;
+
+public class run {
+    static final List<Class<?>> ALL = List.of(StepsTest.class, InputTest.class, DataTest.class, LauncherTest.class);
+
+    public static void main(String... args) {
+        List<Class<?>> chosen = args.length == 0 ? ALL
+                : ALL.stream().filter(c -> Stream.of(args).anyMatch(c.getSimpleName()::equals)).toList();
+        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
+                .selectors(chosen.stream().map(DiscoverySelectors::selectClass).toList()).build();
+        SummaryGeneratingListener summary = new SummaryGeneratingListener();
+        LauncherFactory.create().execute(request, summary, new TestExecutionListener() {
+            long start;
+            @Override public void executionStarted(TestIdentifier t) { start = System.nanoTime(); }
+            @Override public void executionFinished(TestIdentifier t, TestExecutionResult r) {
+                if (!t.isTest()) return;
+                String name = t.getUniqueIdObject().getSegments().get(1).getValue() + " " + t.getDisplayName();
+                System.out.printf("%s %s (%.1f s)%n", r.getStatus() == TestExecutionResult.Status.SUCCESSFUL ? "PASS" : "FAIL",
+                        name, (System.nanoTime() - start) / 1e9);
+                r.getThrowable().ifPresent(e -> System.out.println("     " + e));
+            }
+            @Override public void executionSkipped(TestIdentifier t, String reason) {
+                System.out.println("SKIP " + t.getDisplayName() + ": " + reason);
+            }
+        });
+        var s = summary.getSummary();
+        s.getFailures().forEach(f -> f.getException().printStackTrace(System.out));
+        long failed = s.getTestsFailedCount();
+        long skipped = s.getTestsSkippedCount() + s.getTestsAbortedCount();
+        System.out.printf("%d passed, %d failed, %d skipped%n", s.getTestsSucceededCount(), failed, skipped);
+        System.exit(failed == 0 && s.getTestsSucceededCount() > 0 ? 0 : 1);
+    }
+}
