@@ -17,7 +17,15 @@ import java.util.concurrent.TimeoutException;
 public final class EchoServer implements AutoCloseable {
     private static final int POLL_MS = 50;   // how often the thread looks at the stop flag
 
+    /** Looks at the REP socket on its own thread, right after recv() and send(): see the anatomy step. */
+    public interface Watch {
+        Watch NONE = new Watch() { };
+        default void afterRecv(ZMQ.Socket rep, long id) { }
+        default void afterSend(ZMQ.Socket rep, long id, boolean ok) { }
+    }
+
     private final ZContext ctx;
+    private final Watch watch;
     private final LabOptions o;
     private final Thread thread;
     private final CompletableFuture<String> bound = new CompletableFuture<>();
@@ -30,7 +38,12 @@ public final class EchoServer implements AutoCloseable {
     public volatile long duplicates;           // ids seen again (a client's retry) and answered without re-running
 
     public EchoServer(ZContext ctx, LabOptions o) {
+        this(ctx, o, Watch.NONE);
+    }
+
+    public EchoServer(ZContext ctx, LabOptions o, Watch watch) {
         this.ctx = ctx;
+        this.watch = watch;
         this.o = o;
         this.thread = new Thread(this::serve, "rep");
         thread.setDaemon(true);
@@ -70,7 +83,9 @@ public final class EchoServer implements AutoCloseable {
                 long id = Long.parseLong(new String(request, ZMQ.CHARSET));
                 if (id > highest) { highest = id; handlerRuns++; } else duplicates++;
                 lastId = id;
+                watch.afterRecv(rep, id);
                 lastSendOk = rep.send(request);          // the reply is the request id
+                watch.afterSend(rep, id, lastSendOk);
                 if (!lastSendOk) sendFailures++;
             }
         } catch (RuntimeException e) {

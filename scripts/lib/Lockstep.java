@@ -4,6 +4,7 @@ import org.zeromq.ZMQ;
 
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * The experiment: REQ (this thread) and REP (EchoServer's thread) loop request/reply in strict lockstep.
@@ -22,9 +23,14 @@ public final class Lockstep {
 
     private static final int KEEP_LATENCIES = 1_000_000;   // enough for percentiles, bounded memory
 
-    public static Result run(LabOptions o, PrintWriter err, java.util.function.Consumer<String> onBound) {
+    public static Result run(LabOptions o, PrintWriter err, Consumer<String> onBound) {
+        return run(o, err, onBound, EchoServer.Watch.NONE);
+    }
+
+    /** A run whose REP is watched after each recv() and send(); onBound hears the endpoint first. */
+    public static Result run(LabOptions o, PrintWriter err, Consumer<String> onBound, EchoServer.Watch watch) {
         try (ZContext ctx = new ZContext(1);
-             EchoServer rep = new EchoServer(ctx, o)) {
+             EchoServer rep = new EchoServer(ctx, o, watch)) {
             String endpoint = rep.endpoint();
             onBound.accept(endpoint);
             ZMQ.Socket req = ctx.createSocket(SocketType.REQ);

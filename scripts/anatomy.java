@@ -1,0 +1,152 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+// Claim: the reply is dropped inside REP's recv(), not its send(). Receiving a request makes JeroMQ's REP
+// write the reply's envelope at once (Rep.xrecv -> Router.xsend), and Router.xsend checks the reply pipe's
+// HWM there. recv() does not read the socket's mailbox when a request is already waiting, so the peer's
+// acknowledgement of the previous reply (ACTIVATE_WRITE) is still unprocessed: the pipe looks full at HWM=1
+// (written - acknowledged = 1), the envelope and then the reply are discarded, and send() returns true.
+// At HWM=2 the same stale view (lag of one reply) still fits under the mark, so nothing is dropped.
+// Run: jbang anatomy         (exit 0 = the drop was seen at HWM=1 with its cause, and none at HWM=2)
+//SOURCES lib/*.java
+
+import org.zeromq.ZMQ;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.lang.reflect.Field;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+
+@Command(name = "anatomy", mixinStandardHelpOptions = true,
+        description = "Watch the REP socket's pipe and mailbox at the moment JeroMQ decides to drop a reply.")
+public class anatomy extends Step {
+    static final Map<String, String> DEFAULTS = Map.of("rep-sndhwm", "1", "budget", "100000", "time-limit", "60");
+
+    @Option(names = "--compare-hwm", defaultValue = "2",
+            description = "REP SNDHWM of the second run, the one that should drop nothing (default: ${DEFAULT-VALUE})")
+    int compareHwm;
+
+    @Option(names = "--context", defaultValue = "2",
+            description = "round trips shown before the dropped one (default: ${DEFAULT-VALUE})")
+    int context;
+
+    public static void main(String... args) {
+        Lab.main(new anatomy(), args, DEFAULTS);
+    }
+
+    @Override
+    protected int run() {
+        if (compareHwm < 0 || context < 0) throw new LabException("--compare-hwm and --context must be 0 or more", Lab.USAGE);
+        int firstHwm = lab.repSndHwm;
+        say("I", "reading the REP socket's own state on its thread, right after each recv() and send():");
+        say("I", "  the reply pipe's counters (Pipe.msgsWritten, Pipe.peersMsgsRead, Pipe.hwm), the commands waiting");
+        say("I", "  in its mailbox (Mailbox.cpipe), and whether Router.currentOut still points at the pipe");
+        Observer first = new Observer(context);
+        Lockstep.Result a = Lockstep.run(lab, err(), this::describeSetup, first);
+        record(Runs.fields(a));
+        if (first.drop != null) {
+            say("I", "the round trips before the loss, then the dropped one:");
+            first.history.forEach(line -> say(line.startsWith("DROP") ? "W" : "I", "  %s", line.replaceFirst("^DROP ", "")));
+        }
+        say("I", "HWM=%d: %,d round trips, %d lost; recv() saw a stale acknowledgement %,d times, the REP lagged by at most %d",
+                firstHwm, a.roundTrips(), a.lost(), first.stale, first.maxLag);
+
+        lab.repSndHwm = compareHwm;
+        Observer second = new Observer(0);
+        Lockstep.Result b = Lockstep.run(lab, err(), e -> say("I", "same run with REP SNDHWM=%d at %s", compareHwm, e), second);
+        record(Runs.fields(b));
+        say("I", "HWM=%d: %,d round trips, %d lost; recv() saw a stale acknowledgement %,d times, the REP lagged by at most %d",
+                compareHwm, b.roundTrips(), b.lost(), second.stale, second.maxLag);
+
+        boolean shown = first.drop != null && a.lost() == 1 && a.repSendReturnedTrue() && b.lost() == 0
+                && second.drop == null && b.stop() == Lockstep.Stop.budget;
+        if (first.drop == null)
+            return verdict(Lab.NOT_SHOWN, "NOT SHOWN: no drop at HWM=%d in %,d round trips (%s)", firstHwm, a.roundTrips(), a.stop());
+        return verdict(shown ? Lab.SHOWN : Lab.NOT_SHOWN,
+                "%s: reply %d dropped in recv() at HWM=%d (pipe: %d written, %d acknowledged; %s unprocessed in the mailbox); "
+                        + "HWM=%d: %d lost in %,d round trips, %,d stale acknowledgements absorbed",
+                shown ? "SHOWN" : "NOT SHOWN", first.drop.id, firstHwm, first.drop.written, first.drop.acked,
+                first.drop.pendingAcks, compareHwm, b.lost(), b.roundTrips(), second.stale);
+    }
+
+    /** What the REP's own objects said right after recv() returned a request. */
+    record Snapshot(long id, long written, long acked, int hwm, boolean dropping, String pendingAcks, String mailbox) {
+        String describe() {
+            return String.format("request %d: reply pipe written %d, acknowledged %d, HWM %d -> %s; mailbox: %s",
+                    id, written, acked, hwm, dropping ? "FULL, Router.currentOut = null: this reply will be discarded"
+                            : "room", mailbox.isEmpty() ? "empty" : mailbox);
+        }
+    }
+
+    /** Runs on the REP thread: reads JeroMQ's private fields by reflection (the REP is not touched). */
+    static final class Observer implements EchoServer.Watch {
+        final int context;
+        final Deque<String> history = new ArrayDeque<>();
+        Snapshot drop;
+        long stale, maxLag;
+
+        Observer(int context) { this.context = context; }
+
+        @Override
+        public void afterRecv(ZMQ.Socket rep, long id) {
+            Object router = rep.base();
+            Object pipe = onlyPipe(router);
+            long written = (long) Peek.get(pipe, "msgsWritten"), acked = (long) Peek.get(pipe, "peersMsgsRead");
+            boolean dropping = Peek.get(router, "currentOut") == null;
+            List<String> acks = new ArrayList<>(), all = new ArrayList<>();
+            for (Object cmd : (Collection<?>) Peek.get(Peek.get(router, "mailbox"), "cpipe")) {
+                String type = String.valueOf(Peek.get(cmd, "type"));
+                String text = type.equals("ACTIVATE_WRITE") ? "ACTIVATE_WRITE(peer has read " + Peek.get(cmd, "arg") + ")" : type;
+                all.add(text);
+                if (type.equals("ACTIVATE_WRITE")) acks.add(text);
+            }
+            // msgsWritten counts whole replies (the envelope's frames carry MORE and are not counted),
+            // so these are the numbers Pipe.checkHwm() compared when Router.xsend took its decision.
+            long lag = written - acked;
+            if (lag > 0) stale++;
+            maxLag = Math.max(maxLag, lag);
+            Snapshot s = new Snapshot(id, written, acked, (int) Peek.get(pipe, "hwm"),
+                    dropping, String.join(", ", acks), String.join(", ", all));
+            if (drop == null) {
+                history.addLast((dropping ? "DROP " : "") + s.describe());
+                while (history.size() > context + 2) history.removeFirst();
+                if (dropping) drop = s;
+            }
+        }
+
+        @Override
+        public void afterSend(ZMQ.Socket rep, long id, boolean ok) {
+            if (drop == null || drop.id != id) return;
+            Object pipe = onlyPipe(rep.base());
+            history.addLast(String.format("DROP then send(reply %d) returned %s; send() read the mailbox, too late: acknowledged now %d",
+                    id, ok, (long) Peek.get(pipe, "peersMsgsRead")));
+        }
+
+        /** The REP's one connection: Router.outpipes holds it even when currentOut was cleared. */
+        static Object onlyPipe(Object router) {
+            Map<?, ?> outpipes = (Map<?, ?>) Peek.get(router, "outpipes");
+            return Peek.get(outpipes.values().iterator().next(), "pipe");
+        }
+    }
+
+    /** Reads a private field by name, searching superclasses; the names are those of JeroMQ 0.6.0. */
+    static final class Peek {
+        static Object get(Object target, String name) {
+            for (Class<?> c = target.getClass(); c != null; c = c.getSuperclass()) {
+                try {
+                    Field f = c.getDeclaredField(name);
+                    f.setAccessible(true);
+                    return f.get(target);
+                } catch (NoSuchFieldException e) {
+                    // look in the superclass
+                } catch (IllegalAccessException e) {
+                    throw new LabException("cannot read " + c.getSimpleName() + "." + name + ": " + e.getMessage());
+                }
+            }
+            throw new LabException("no field " + name + " in " + target.getClass().getName() + " (not JeroMQ 0.6.0?)");
+        }
+    }
+}
