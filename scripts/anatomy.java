@@ -12,7 +12,6 @@ import org.zeromq.ZMQ;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.lang.reflect.Field;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -81,7 +80,7 @@ public class anatomy extends Step {
         }
     }
 
-    /** Runs on the REP thread: reads JeroMQ's private fields by reflection (the REP is not touched). */
+    /** Runs on the REP thread: reads JeroMQ's private fields (see Internals); the REP is not steered. */
     static final class Observer implements EchoServer.Watch {
         final int context;
         final Deque<String> history = new ArrayDeque<>();
@@ -93,13 +92,13 @@ public class anatomy extends Step {
         @Override
         public void afterRecv(ZMQ.Socket rep, long id) {
             Object router = rep.base();
-            Object pipe = onlyPipe(router);
-            long written = (long) Peek.get(pipe, "msgsWritten"), acked = (long) Peek.get(pipe, "peersMsgsRead");
-            boolean dropping = Peek.get(router, "currentOut") == null;
+            Object pipe = Internals.onlyPipe(rep);
+            long written = (long) Internals.get(pipe, "msgsWritten"), acked = (long) Internals.get(pipe, "peersMsgsRead");
+            boolean dropping = Internals.replyDropDecided(rep);
             List<String> acks = new ArrayList<>(), all = new ArrayList<>();
-            for (Object cmd : (Collection<?>) Peek.get(Peek.get(router, "mailbox"), "cpipe")) {
-                String type = String.valueOf(Peek.get(cmd, "type"));
-                String text = type.equals("ACTIVATE_WRITE") ? "ACTIVATE_WRITE(peer has read " + Peek.get(cmd, "arg") + ")" : type;
+            for (Object cmd : (Collection<?>) Internals.get(Internals.get(router, "mailbox"), "cpipe")) {
+                String type = String.valueOf(Internals.get(cmd, "type"));
+                String text = type.equals("ACTIVATE_WRITE") ? "ACTIVATE_WRITE(peer has read " + Internals.get(cmd, "arg") + ")" : type;
                 all.add(text);
                 if (type.equals("ACTIVATE_WRITE")) acks.add(text);
             }
@@ -108,7 +107,7 @@ public class anatomy extends Step {
             long lag = written - acked;
             if (lag > 0) stale++;
             maxLag = Math.max(maxLag, lag);
-            Snapshot s = new Snapshot(id, written, acked, (int) Peek.get(pipe, "hwm"),
+            Snapshot s = new Snapshot(id, written, acked, (int) Internals.get(pipe, "hwm"),
                     dropping, String.join(", ", acks), String.join(", ", all));
             if (drop == null) {
                 history.addLast((dropping ? "DROP " : "") + s.describe());
@@ -120,33 +119,9 @@ public class anatomy extends Step {
         @Override
         public void afterSend(ZMQ.Socket rep, long id, boolean ok) {
             if (drop == null || drop.id != id) return;
-            Object pipe = onlyPipe(rep.base());
+            Object pipe = Internals.onlyPipe(rep);
             history.addLast(String.format("DROP then send(reply %d) returned %s; send() read the mailbox, too late: acknowledged now %d",
-                    id, ok, (long) Peek.get(pipe, "peersMsgsRead")));
-        }
-
-        /** The REP's one connection: Router.outpipes holds it even when currentOut was cleared. */
-        static Object onlyPipe(Object router) {
-            Map<?, ?> outpipes = (Map<?, ?>) Peek.get(router, "outpipes");
-            return Peek.get(outpipes.values().iterator().next(), "pipe");
-        }
-    }
-
-    /** Reads a private field by name, searching superclasses; the names are those of JeroMQ 0.6.0. */
-    static final class Peek {
-        static Object get(Object target, String name) {
-            for (Class<?> c = target.getClass(); c != null; c = c.getSuperclass()) {
-                try {
-                    Field f = c.getDeclaredField(name);
-                    f.setAccessible(true);
-                    return f.get(target);
-                } catch (NoSuchFieldException e) {
-                    // look in the superclass
-                } catch (IllegalAccessException e) {
-                    throw new LabException("cannot read " + c.getSimpleName() + "." + name + ": " + e.getMessage());
-                }
-            }
-            throw new LabException("no field " + name + " in " + target.getClass().getName() + " (not JeroMQ 0.6.0?)");
+                    id, ok, (long) Internals.get(pipe, "peersMsgsRead")));
         }
     }
 }

@@ -104,8 +104,7 @@ public class retry extends Step {
     ZMQ.Socket connect(ZContext ctx, String endpoint) {
         ZMQ.Socket req = ctx.createSocket(SocketType.REQ);
         req.setLinger(0);
-        req.setSndHWM(lab.reqSndHwm);
-        req.setRcvHWM(lab.reqRcvHwm);
+        lab.applyReqHwm(req);
         req.setReceiveTimeOut(lab.timeoutMs);   // the Guide polls; for one socket a receive timeout is the same wait
         req.connect(endpoint);
         return req;

@@ -20,11 +20,12 @@ class DataTest {
 
     static void assertWellFormed(Path file) throws Exception {
         List<List<String>> rows = Steps.csv(file);
-        assertEquals(Runs.COLUMNS, rows.get(0), file + ": header");
+        List<String> header = rows.get(0);
+        assertEquals(Runs.COLUMNS, header.subList(0, Math.min(header.size(), Runs.COLUMNS.size())), file + ": header");
         assertTrue(rows.size() > 1, file + ": no rows");
         for (List<String> row : rows.subList(1, rows.size())) {
-            assertEquals(Runs.COLUMNS.size(), row.size(), file + ": " + row);
-            for (int i = 0; i < row.size(); i++) {
+            assertEquals(header.size(), row.size(), file + ": " + row);
+            for (int i = 0; i < Runs.COLUMNS.size(); i++) {
                 String col = Runs.COLUMNS.get(i), v = row.get(i);
                 if (NUMERIC.contains(col)) Double.parseDouble(v);
                 if (col.equals("timestamp")) Instant.parse(v);

@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 public class run {
-    static final List<Class<?>> ALL = List.of(StepsTest.class, InputTest.class, DataTest.class, LauncherTest.class);
+    static final List<Class<?>> ALL = List.of(StepsTest.class, MechanismTest.class, InputTest.class, DataTest.class, LauncherTest.class);
 
     public static void main(String... args) {
         List<Class<?>> chosen = args.length == 0 ? ALL

@@ -65,9 +65,8 @@ public final class EchoServer implements AutoCloseable {
         ZMQ.Socket rep = ctx.createSocket(SocketType.REP);
         try {
             rep.setLinger(0);
-            rep.setSndHWM(o.repSndHwm);
-            rep.setRcvHWM(o.repRcvHwm);
             rep.setReceiveTimeOut(POLL_MS);
+            if (o.setWhen.equals("before-bind")) o.applyRepHwm(rep);
             String want = o.bindEndpoint();
             try {
                 rep.bind(want);
@@ -75,7 +74,9 @@ public final class EchoServer implements AutoCloseable {
                 bound.completeExceptionally(new LabException("cannot bind " + want + ": " + Lab.describe(e)));
                 return;
             }
+            if (o.setWhen.equals("after-bind")) o.applyRepHwm(rep);
             bound.complete(rep.getLastEndpoint());
+            boolean late = o.setWhen.equals("after-connection");
             long highest = -1;
             while (!stop) {
                 byte[] request = rep.recv();
@@ -83,6 +84,7 @@ public final class EchoServer implements AutoCloseable {
                 long id = Long.parseLong(new String(request, ZMQ.CHARSET));
                 if (id > highest) { highest = id; handlerRuns++; } else duplicates++;
                 lastId = id;
+                if (late) { o.applyRepHwm(rep); late = false; }   // the connection and its pipe exist now
                 watch.afterRecv(rep, id);
                 lastSendOk = rep.send(request);          // the reply is the request id
                 watch.afterSend(rep, id, lastSendOk);

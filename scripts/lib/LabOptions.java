@@ -1,3 +1,4 @@
+import org.zeromq.ZMQ;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -44,6 +45,13 @@ public class LabOptions {
             description = "REQ receive high-water mark (default: ${DEFAULT-VALUE})")
     public int reqRcvHwm;
 
+    public static final java.util.List<String> SET_WHEN = java.util.List.of("before-bind", "after-bind", "after-connection");
+
+    @Option(names = "--set-when", defaultValue = "${sys:lab.set-when:-before-bind}",
+            description = "when the HWM options are set: before-bind (REP before bind, REQ before connect), "
+                    + "after-bind (REP after bind, REQ after connect) or after-connection (after the first round trip) (default: ${DEFAULT-VALUE})")
+    public String setWhen;
+
     @Option(names = "--out", description = "CSV file the run's row is appended to (default: data/<step>.csv in the repo)")
     public Path out;
 
@@ -57,8 +65,19 @@ public class LabOptions {
         if (budget < 1) return "--budget must be at least 1";
         if (timeoutMs < 1) return "--timeout must be at least 1 ms";
         if (!(timeLimitSeconds > 0)) return "--time-limit must be more than 0 seconds";
+        if (!SET_WHEN.contains(setWhen)) return "--set-when must be one of " + String.join(", ", SET_WHEN);
         if (endpoint != null) return Endpoints.problem(endpoint);
         return null;
+    }
+
+    public void applyRepHwm(ZMQ.Socket rep) {
+        rep.setSndHWM(repSndHwm);
+        rep.setRcvHWM(repRcvHwm);
+    }
+
+    public void applyReqHwm(ZMQ.Socket req) {
+        req.setSndHWM(reqSndHwm);
+        req.setRcvHWM(reqRcvHwm);
     }
 
     /** The endpoint REP binds: the one given, or a fresh loopback one for the transport. */

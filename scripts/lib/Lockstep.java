@@ -7,7 +7,7 @@ import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
- * The experiment: REQ (this thread) and REP (EchoServer's thread) loop request/reply in strict lockstep.
+ * The experiment: REQ (this thread) and REP (another thread) loop request/reply in strict lockstep.
  * A reply that does not come within the timeout is lost: REQ can never send again, so the run ends there.
  */
 public final class Lockstep {
@@ -21,13 +21,25 @@ public final class Lockstep {
         public double percentileMicros(double p) { return Stats.percentile(latencyNanos, p) / 1000.0; }
     }
 
+    /** The REQ side in some library: send request `id`; receive, waiting at most the timeout (false: nothing came). */
+    public interface Req {
+        void send(long id);
+        boolean receive();
+    }
+
+    /** What the REP side last did: the id of the request it received and what send() returned for its reply. */
+    public interface RepView {
+        long lastId();
+        boolean lastSendOk();
+    }
+
     private static final int KEEP_LATENCIES = 1_000_000;   // enough for percentiles, bounded memory
 
     public static Result run(LabOptions o, PrintWriter err, Consumer<String> onBound) {
         return run(o, err, onBound, EchoServer.Watch.NONE);
     }
 
-    /** A run whose REP is watched after each recv() and send(); onBound hears the endpoint first. */
+    /** A run on JeroMQ whose REP is watched after each recv() and send(); onBound hears the endpoint first. */
     public static Result run(LabOptions o, PrintWriter err, Consumer<String> onBound, EchoServer.Watch watch) {
         try (ZContext ctx = new ZContext(1);
              EchoServer rep = new EchoServer(ctx, o, watch)) {
@@ -35,36 +47,52 @@ public final class Lockstep {
             onBound.accept(endpoint);
             ZMQ.Socket req = ctx.createSocket(SocketType.REQ);
             req.setLinger(0);
-            req.setSndHWM(o.reqSndHwm);
-            req.setRcvHWM(o.reqRcvHwm);
             req.setReceiveTimeOut(o.timeoutMs);
+            if (o.setWhen.equals("before-bind")) o.applyReqHwm(req);
             req.connect(endpoint);
-
-            long[] latencies = new long[(int) Math.min(o.budget, KEEP_LATENCIES)];
-            Progress progress = new Progress(err, "round trips");
-            long start = System.nanoTime();
-            long deadline = start + (long) (o.timeLimitSeconds * 1e9);
-            long done = 0;
-            Stop why = Stop.budget;
-            long lostAt = 0;
-            while (done < o.budget) {
-                if (Lab.interrupted()) { why = Stop.interrupted; break; }
-                long t0 = System.nanoTime();
-                if (t0 > deadline) { why = Stop.time_limit; break; }
-                long id = done + 1;
-                req.send(Long.toString(id));
-                byte[] reply = req.recv();
-                if (reply == null) { lostAt = id; why = Stop.loss; break; }
-                latencies[(int) (done % latencies.length)] = System.nanoTime() - t0;
-                done++;
-                progress.tick(done, 0);
-            }
-            double elapsed = (System.nanoTime() - start) / 1e9;
-            // The REP thread has received request lostAt and returned from send() long before REQ's timeout.
-            boolean sendTrue = lostAt > 0 && rep.lastId == lostAt && rep.lastSendOk;
+            if (o.setWhen.equals("after-bind")) o.applyReqHwm(req);
+            Req client = new Req() {
+                long replies;
+                public void send(long id) { req.send(Long.toString(id)); }
+                public boolean receive() {
+                    if (req.recv() == null) return false;
+                    if (++replies == 1 && o.setWhen.equals("after-connection")) o.applyReqHwm(req);
+                    return true;
+                }
+            };
+            Result r = loop(o, err, endpoint, client, new RepView() {
+                public long lastId() { return rep.lastId; }
+                public boolean lastSendOk() { return rep.lastSendOk; }
+            });
             req.close();
-            return new Result(done, lostAt, sendTrue, why, elapsed,
-                    Arrays.copyOf(latencies, (int) Math.min(done, latencies.length)), endpoint);
+            return r;
         }
+    }
+
+    /** The lockstep loop itself, for any library: until a loss, the budget, the time limit or Ctrl-C. */
+    public static Result loop(LabOptions o, PrintWriter err, String endpoint, Req req, RepView rep) {
+        long[] latencies = new long[(int) Math.min(o.budget, KEEP_LATENCIES)];
+        Progress progress = new Progress(err, "round trips");
+        long start = System.nanoTime();
+        long deadline = start + (long) (o.timeLimitSeconds * 1e9);
+        long done = 0;
+        Stop why = Stop.budget;
+        long lostAt = 0;
+        while (done < o.budget) {
+            if (Lab.interrupted()) { why = Stop.interrupted; break; }
+            long t0 = System.nanoTime();
+            if (t0 > deadline) { why = Stop.time_limit; break; }
+            long id = done + 1;
+            req.send(id);
+            if (!req.receive()) { lostAt = id; why = Stop.loss; break; }
+            latencies[(int) (done % latencies.length)] = System.nanoTime() - t0;
+            done++;
+            progress.tick(done, 0);
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        // The REP thread has received request lostAt and returned from send() long before REQ's timeout.
+        boolean sendTrue = lostAt > 0 && rep.lastId() == lostAt && rep.lastSendOk();
+        return new Result(done, lostAt, sendTrue, why, elapsed,
+                Arrays.copyOf(latencies, (int) Math.min(done, latencies.length)), endpoint);
     }
 }

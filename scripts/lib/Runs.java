@@ -55,7 +55,7 @@ public final class Runs {
         row.put("rep_rcvhwm", o.repRcvHwm);
         row.put("req_sndhwm", o.reqSndHwm);
         row.put("req_rcvhwm", o.reqRcvHwm);
-        row.put("set_when", "before-bind");
+        row.put("set_when", o.setWhen);
         row.put("load", "idle");
         row.put("budget", o.budget);
         row.put("time_limit_s", number(o.timeLimitSeconds));
@@ -63,10 +63,7 @@ public final class Runs {
         row.put("java", Runtime.version());
         row.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
         row.put("cpus", Runtime.getRuntime().availableProcessors());
-        for (var e : fields.entrySet()) {
-            if (!row.containsKey(e.getKey())) throw new IllegalArgumentException("no column " + e.getKey());
-            row.put(e.getKey(), e.getValue());
-        }
+        row.putAll(fields);
         return row;
     }
 
@@ -87,7 +84,7 @@ public final class Runs {
     }
 
     /** Fails early, with one line, when the CSV cannot be written where asked. */
-    public static void checkWritable(Path file) {
+    public static void checkWritable(Path file, List<String> columns) {
         Path dir = file.toAbsolutePath().getParent();
         try {
             Files.createDirectories(dir);
@@ -96,20 +93,32 @@ public final class Runs {
         }
         if (!Files.isWritable(dir) || (Files.exists(file) && !Files.isWritable(file)))
             throw new LabException("cannot write " + file);
-        if (Files.exists(file)) header(file);   // a foreign file is refused before the run
+        if (Files.exists(file)) checkHeader(file, columns);   // a foreign file is refused before the run
     }
 
     /** Appends a row: the whole file is written beside the old one and moved over it, so a kill leaves old or new. */
-    public static void append(Path file, Map<String, Object> row) {
+    public static void append(Path file, List<String> columns, Map<String, Object> row) {
+        List<String> lines = new ArrayList<>();
         try {
-            List<String> lines = new ArrayList<>();
             if (Files.exists(file)) {
-                header(file);
+                checkHeader(file, columns);
                 lines.addAll(Files.readAllLines(file, StandardCharsets.UTF_8));
             } else {
-                lines.add(String.join(",", COLUMNS));
+                lines.add(String.join(",", columns));
             }
-            lines.add(csvLine(row));
+        } catch (IOException e) {
+            throw new LabException("cannot read " + file + ": " + e.getMessage());
+        }
+        if (!columns.containsAll(row.keySet())) throw new IllegalArgumentException("no column for " + row.keySet());
+        List<String> cells = new ArrayList<>();
+        for (String c : columns) cells.add(cell(row.getOrDefault(c, "")));
+        lines.add(String.join(",", cells));
+        writeAtomically(file, lines);
+    }
+
+    /** Writes a file's lines to a temporary file in the same folder, then renames it over the target. */
+    public static void writeAtomically(Path file, List<String> lines) {
+        try {
             Path dir = file.toAbsolutePath().getParent();
             Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
             try {
@@ -127,23 +136,19 @@ public final class Runs {
         }
     }
 
-    private static void header(Path file) {
+    private static void checkHeader(Path file, List<String> columns) {
         try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
             String first = lines.findFirst().orElse("");
-            if (!first.equals(String.join(",", COLUMNS)))
-                throw new LabException(file + " is not a HWM Lab data file (its header differs); choose another --out");
+            if (!first.equals(String.join(",", columns)))
+                throw new LabException(file + " is not a HWM Lab data file of this kind (its header differs); choose another --out");
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new LabException("cannot read " + file);
         }
     }
 
-    private static String csvLine(Map<String, Object> row) {
-        List<String> cells = new ArrayList<>();
-        for (Object v : row.values()) {
-            String s = String.valueOf(v);
-            cells.add(s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s);
-        }
-        return String.join(",", cells);
+    private static String cell(Object v) {
+        String s = String.valueOf(v);
+        return s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s;
     }
 
     /** Numbers in data files: plain, locale-free, a few significant digits. */

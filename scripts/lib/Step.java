@@ -4,6 +4,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -22,11 +23,14 @@ public abstract class Step implements Callable<Integer> {
     public final Integer call() {
         String problem = lab.problem();
         if (problem != null) throw new LabException(problem, Lab.USAGE);
-        if (!lab.noRecord) Runs.checkWritable(csv());   // fail before the run, not after it
+        if (!lab.noRecord) Runs.checkWritable(csv(), columns());   // fail before the run, not after it
         return run();
     }
 
     protected String name() { return spec.name(); }
+
+    /** The columns of this step's CSV: the common ones, unless a step records more. */
+    protected List<String> columns() { return Runs.COLUMNS; }
 
     protected Path csv() { return lab.out != null ? lab.out : Runs.dataDir().resolve(name() + ".csv"); }
 
@@ -53,7 +57,7 @@ public abstract class Step implements Callable<Integer> {
     void record(Map<String, Object> fields) {
         if (lab.noRecord) return;
         Path file = csv();
-        Runs.append(file, Runs.row(name(), lab, fields));
+        Runs.append(file, columns(), Runs.row(name(), lab, fields));
         say("I", "recorded in %s", Runs.shown(file));
     }
 

@@ -1,0 +1,177 @@
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The dozen libzmq calls the lockstep needs, through Java's foreign function API (Java 22+), on the
+ * system's libzmq.so.5. No binding library: each call is a downcall handle on the C function of that name.
+ */
+final class LibZmq implements AutoCloseable {
+    static final int REQ = 3, REP = 4, LINGER = 17, SNDHWM = 23, RCVHWM = 24, RCVTIMEO = 27, LAST_ENDPOINT = 32;
+
+    private static final Linker C = Linker.nativeLinker();
+    private static final SymbolLookup LIB = load();
+    private static final MethodHandle CTX_NEW = fn("zmq_ctx_new", FunctionDescriptor.of(ADDRESS));
+    private static final MethodHandle CTX_TERM = fn("zmq_ctx_term", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SOCKET = fn("zmq_socket", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+    private static final MethodHandle CLOSE = fn("zmq_close", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SETSOCKOPT = fn("zmq_setsockopt", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle GETSOCKOPT = fn("zmq_getsockopt", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle BIND = fn("zmq_bind", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle CONNECT = fn("zmq_connect", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SEND = fn("zmq_send", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle RECV = fn("zmq_recv", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle ERRNO = fn("zmq_errno", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle STRERROR = fn("zmq_strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle VERSION = fn("zmq_version", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS));
+
+    private final MemorySegment ctx;
+
+    private static SymbolLookup load() {
+        try {
+            return SymbolLookup.libraryLookup("libzmq.so.5", Arena.global());
+        } catch (IllegalArgumentException e) {
+            throw new LabException("libzmq is not installed (libzmq.so.5 not found; on Debian: apt-get install libzmq5)");
+        }
+    }
+
+    private static MethodHandle fn(String name, FunctionDescriptor d) {
+        return C.downcallHandle(LIB.find(name).orElseThrow(() -> new LabException("libzmq has no " + name)), d);
+    }
+
+    /** Turns the checked Throwable of MethodHandle.invoke into what callers expect. */
+    private static RuntimeException rethrow(Throwable t) {
+        return t instanceof RuntimeException r ? r : new IllegalStateException(t);
+    }
+
+    static String version() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(JAVA_INT, 3);
+            VERSION.invokeExact(v, v.asSlice(4), v.asSlice(8));
+            return v.getAtIndex(JAVA_INT, 0) + "." + v.getAtIndex(JAVA_INT, 1) + "." + v.getAtIndex(JAVA_INT, 2);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static String lastError() {
+        try {
+            int errno = (int) ERRNO.invokeExact();
+            return ((MemorySegment) STRERROR.invokeExact(errno)).reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    LibZmq() {
+        try {
+            ctx = (MemorySegment) CTX_NEW.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    Socket socket(int type) {
+        try {
+            return new Socket((MemorySegment) SOCKET.invokeExact(ctx, type));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            int rc = (int) CTX_TERM.invokeExact(ctx);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** One libzmq socket with its own small buffers; used by one thread at a time, as libzmq requires. */
+    static final class Socket implements AutoCloseable {
+        private final MemorySegment s;
+        private final Arena arena = Arena.ofShared();
+        private final MemorySegment buf = arena.allocate(64);
+
+        private Socket(MemorySegment s) { this.s = s; }
+
+        void set(int option, int value) {
+            try {
+                MemorySegment v = arena.allocateFrom(JAVA_INT, value);
+                int rc = (int) SETSOCKOPT.invokeExact(s, option, v, 4L);
+                if (rc != 0) throw new LabException("zmq_setsockopt(" + option + ", " + value + "): " + lastError());
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        void bind(String endpoint) { attach(BIND, "bind", endpoint); }
+
+        void connect(String endpoint) { attach(CONNECT, "connect", endpoint); }
+
+        private void attach(MethodHandle how, String verb, String endpoint) {
+            try {
+                int rc = (int) how.invokeExact(s, arena.allocateFrom(endpoint));
+                if (rc != 0) throw new LabException("cannot " + verb + " " + endpoint + ": " + lastError());
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        String lastEndpoint() {
+            try {
+                MemorySegment out = arena.allocate(256);
+                MemorySegment len = arena.allocateFrom(JAVA_LONG, 256L);
+                int rc = (int) GETSOCKOPT.invokeExact(s, LAST_ENDPOINT, out, len);
+                return rc == 0 ? out.getString(0) : "";
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        /** Sends text as one frame; false when zmq_send returned -1. */
+        boolean send(String text) {
+            byte[] b = text.getBytes(StandardCharsets.US_ASCII);
+            MemorySegment.copy(b, 0, buf, ValueLayout.JAVA_BYTE, 0, b.length);
+            try {
+                return (int) SEND.invokeExact(s, buf, (long) b.length, 0) >= 0;
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        /** One frame as text, or null when nothing came within RCVTIMEO. */
+        String recv() {
+            try {
+                int n = (int) RECV.invokeExact(s, buf, buf.byteSize(), 0);
+                if (n < 0) return null;
+                byte[] b = new byte[(int) Math.min(n, buf.byteSize())];
+                MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, b, 0, b.length);
+                return new String(b, StandardCharsets.US_ASCII);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                int rc = (int) CLOSE.invokeExact(s);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            } finally {
+                arena.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+// Claim: libzmq (the C library under pyzmq, where the bug was reported) has the same silent drop at
+// SNDHWM=1 but far more rarely than JeroMQ: the same lockstep on the system's libzmq, called through Java's
+// foreign function API, runs for millions of round trips before the first loss, if it sees one at all.
+// Run: jbang libzmq                     (SNDHWM=1: exit 0 = a reply was lost; 1 = none within the bound)
+//      jbang libzmq --rep-sndhwm 2      (exit 0 = none lost, as claimed for HWM >= 2)
+// Needs Java 22+ (./jbang links a local one) and libzmq.so.5 (Debian: apt-get install libzmq5).
+//JAVA 22+
+//RUNTIME_OPTIONS --enable-native-access=ALL-UNNAMED
+//SOURCES lib/*.java ffm/LibZmq.java
+
+import picocli.CommandLine.Command;
+
+import java.util.Map;
+
+@Command(name = "libzmq", mixinStandardHelpOptions = true,
+        description = "The hwm1/hwm2 lockstep on libzmq (through Java's FFM API): REQ and REP in two threads.")
+public class libzmq extends Step {
+    static final Map<String, String> DEFAULTS = Map.of("rep-sndhwm", "1", "budget", "5000000", "time-limit", "180");
+
+    public static void main(String... args) {
+        Lab.main(new libzmq(), args, DEFAULTS);
+    }
+
+    @Override
+    protected int run() {
+        if (!lab.setWhen.equals("before-bind")) throw new LabException("libzmq: only --set-when before-bind", Lab.USAGE);
+        String version = LibZmq.version();
+        Lockstep.Result r;
+        try (LibZmq ctx = new LibZmq(); Server rep = new Server(ctx, lab)) {
+            String endpoint = rep.endpoint();
+            say("I", "libzmq %s (through Java %s's FFM API), %s, %d cores", version, Runtime.version(),
+                    System.getProperty("os.name"), Runtime.getRuntime().availableProcessors());
+            say("I", "REP binds %s with SNDHWM=%d RCVHWM=%d; REQ connects with SNDHWM=%d RCVHWM=%d",
+                    endpoint, lab.repSndHwm, lab.repRcvHwm, lab.reqSndHwm, lab.reqRcvHwm);
+            say("I", "REQ waits up to %d ms for each reply; budget %,d, time limit %s s",
+                    lab.timeoutMs, lab.budget, Runs.number(lab.timeLimitSeconds));
+            try (LibZmq.Socket req = ctx.socket(LibZmq.REQ)) {
+                req.set(LibZmq.LINGER, 0);
+                req.set(LibZmq.RCVTIMEO, lab.timeoutMs);
+                req.set(LibZmq.SNDHWM, lab.reqSndHwm);
+                req.set(LibZmq.RCVHWM, lab.reqRcvHwm);
+                req.connect(endpoint);
+                r = Lockstep.loop(lab, err(), endpoint, new Lockstep.Req() {
+                    public void send(long id) { req.send(Long.toString(id)); }
+                    public boolean receive() { return req.recv() != null; }
+                }, rep);
+            }
+        }
+        Map<String, Object> fields = Runs.fields(r);
+        fields.put("library", "libzmq");
+        fields.put("library_version", version);
+        record(fields);
+        boolean expectLoss = lab.repSndHwm == 1;
+        if (r.lostAt() > 0)
+            return verdict(expectLoss ? Lab.SHOWN : Lab.NOT_SHOWN, "LOST reply %d after %,d round trips on libzmq %s (REP send returned %s)",
+                    r.lostAt(), r.roundTrips(), version, r.repSendReturnedTrue());
+        return verdict(expectLoss || r.stop() != Lockstep.Stop.budget ? Lab.NOT_SHOWN : Lab.SHOWN,
+                "NO LOSS in %,d round trips on libzmq %s (%s), loss rate < %.2g (95%%)", r.roundTrips(), version, r.stop(),
+                Stats.zeroEventUpperBound(Math.max(r.roundTrips(), 1)));
+    }
+
+    /** The REP thread on libzmq: receive an id, send it back, remember what zmq_send returned. */
+    static final class Server implements Lockstep.RepView, AutoCloseable {
+        private final Thread thread;
+        private final java.util.concurrent.CompletableFuture<String> bound = new java.util.concurrent.CompletableFuture<>();
+        private volatile boolean stop;
+        private volatile long lastId = -1;
+        private volatile boolean lastSendOk;
+
+        Server(LibZmq ctx, LabOptions o) {
+            thread = new Thread(() -> serve(ctx, o), "rep");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void serve(LibZmq ctx, LabOptions o) {
+            try (LibZmq.Socket rep = ctx.socket(LibZmq.REP)) {
+                rep.set(LibZmq.LINGER, 0);
+                rep.set(LibZmq.RCVTIMEO, 50);   // how often the thread looks at the stop flag
+                rep.set(LibZmq.SNDHWM, o.repSndHwm);
+                rep.set(LibZmq.RCVHWM, o.repRcvHwm);
+                rep.bind(o.bindEndpoint());
+                bound.complete(rep.lastEndpoint());
+                while (!stop) {
+                    String request = rep.recv();
+                    if (request == null) continue;
+                    lastId = Long.parseLong(request);
+                    lastSendOk = rep.send(request);
+                }
+            } catch (RuntimeException e) {
+                bound.completeExceptionally(e);
+            }
+        }
+
+        String endpoint() {
+            try {
+                return bound.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : new LabException(e.getCause().toString());
+            } catch (Exception e) {
+                throw new LabException("REP did not bind within 10 s");
+            }
+        }
+
+        public long lastId() { return lastId; }
+        public boolean lastSendOk() { return lastSendOk; }
+
+        @Override
+        public void close() {
+            stop = true;
+            try {
+                thread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+// Claim: only an effective HWM of 1 on the REP's reply pipe loses replies in lockstep. Over tcp and ipc
+// (JeroMQ's ipc is loopback tcp) that is REP SNDHWM=1 alone (or with the others); REP RCVHWM and the REQ's
+// options only slow a sender down, they never drop; inproc adds both peers' marks (1 + 1000), so it never
+// reaches 1; an HWM set after the connection exists does not change the pipe. Each cell of the matrix is
+// measured with repeated trials and its loss rate given with a 95% interval.
+// Run: jbang sweep           (about 8 minutes; exit 0 = every cell agrees with the claim)
+//      jbang sweep --quick   (the cells that decide the claim, in seconds; used by the tests)
+//SOURCES lib/*.java
+
+import org.zeromq.ZMQ;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+        description = "Loss rate by HWM, transport, which option carries it, when it is set, and machine load.")
+public class sweep extends Step {
+    // 200 ms: a reply takes under 1 ms here even with the other core busy; each lost reply costs this wait.
+    static final Map<String, String> DEFAULTS = Map.of("budget", "1000000", "timeout", "200", "time-limit", "600");
+
+    static final List<String> CARRIERS = List.of("rep-sndhwm", "rep-rcvhwm", "req-sndhwm", "req-rcvhwm", "all");
+    static final List<String> EXTRA = List.of("sweep_id", "carrier", "hwm", "trials", "losses", "confirmed_drops",
+            "first_loss_p10", "first_loss_median", "first_loss_p90", "loss_rate", "loss_rate_low", "loss_rate_high");
+
+    @Option(names = "--quick", description = "only the cells that decide the claim, with a short budget each")
+    boolean quick;
+
+    @Option(names = "--cell-seconds", description = "time for each cell (default: 10, or 2 with --quick)")
+    Double cellSeconds;
+
+    @Option(names = "--trials", defaultValue = "30", description = "most trials in a cell; a trial ends at its first loss (default: ${DEFAULT-VALUE})")
+    int maxTrials;
+
+    /** One cell: which option carries which limit, on which transport, set when, under which load. */
+    record Cell(String transport, String carrier, int hwm, String setWhen, boolean busy) {
+        String describe() {
+            return String.format("%-6s %-10s =%-4d %-16s %s", transport, carrier, hwm, setWhen, busy ? "busy-core" : "idle");
+        }
+    }
+
+    public static void main(String... args) {
+        Lab.main(new sweep(), args, DEFAULTS);
+    }
+
+    @Override
+    protected List<String> columns() {
+        return Stream.concat(Runs.COLUMNS.stream(), EXTRA.stream()).toList();
+    }
+
+    /**
+     * Each dimension where it can matter, not the full product (540 cells, over an hour):
+     * every HWM on every transport with the REP SNDHWM; at HWM=1 every carrier and every moment of setting;
+     * and under load the HWMs next to the edge (1, 2, 3), where a slower scheduler could push a lag past the mark.
+     */
+    static List<Cell> cells(boolean quick) {
+        List<String> transports = List.of("inproc", "ipc", "tcp");
+        List<Cell> cells = new ArrayList<>();
+        if (quick) {
+            for (String t : transports) cells.add(new Cell(t, "rep-sndhwm", 1, "before-bind", false));
+            cells.add(new Cell("tcp", "rep-sndhwm", 2, "before-bind", false));
+            cells.add(new Cell("tcp", "req-rcvhwm", 1, "before-bind", false));
+            cells.add(new Cell("tcp", "rep-sndhwm", 1, "after-connection", false));
+            cells.add(new Cell("tcp", "rep-sndhwm", 2, "before-bind", true));
+            return cells;
+        }
+        for (int hwm : new int[] {0, 1, 2, 3, 10, 1000})
+            for (String t : transports) cells.add(new Cell(t, "rep-sndhwm", hwm, "before-bind", false));
+        for (String carrier : CARRIERS.subList(1, CARRIERS.size()))
+            for (String t : transports) cells.add(new Cell(t, carrier, 1, "before-bind", false));
+        for (String when : LabOptions.SET_WHEN.subList(1, LabOptions.SET_WHEN.size()))
+            for (String t : transports) cells.add(new Cell(t, "rep-sndhwm", 1, when, false));
+        for (int hwm : new int[] {1, 2, 3})
+            for (String t : transports) cells.add(new Cell(t, "rep-sndhwm", hwm, "before-bind", true));
+        return cells;
+    }
+
+    @Override
+    protected int run() {
+        if (maxTrials < 1) throw new LabException("--trials must be at least 1", Lab.USAGE);
+        double seconds = cellSeconds != null ? cellSeconds : quick ? 2 : 10;
+        if (!(seconds > 0)) throw new LabException("--cell-seconds must be more than 0", Lab.USAGE);
+        List<Cell> cells = cells(quick);
+        String sweepId = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        say("I", "%s on Java %s, %d cores; %d cells, up to %s s and %d trials each, reply timeout %d ms",
+                Runs.jeromqVersion(), Runtime.version(), Runtime.getRuntime().availableProcessors(),
+                cells.size(), Runs.number(seconds), maxTrials, lab.timeoutMs);
+        say("I", "a loss counts as confirmed when REP's Router had already discarded the reply's envelope in recv()");
+        int disagreeing = 0, done = 0;
+        Process busy = null;
+        try {
+            for (Cell cell : cells) {
+                if (Lab.interrupted()) break;
+                if (cell.busy() && busy == null) busy = startBusyLoop();
+                Map<String, Object> row = measure(cell, seconds, sweepId);
+                row.put("load", cell.busy() ? "busy-core" : "idle");
+                boolean expectLoss = expectsLoss(cell);
+                boolean agrees = expectLoss ? (long) row.get("losses") > 0 : (long) row.get("losses") == 0;
+                if (!agrees) disagreeing++;
+                done++;
+                say(agrees ? "I" : "W", "[%2d/%d] %s  %3d trials %,11d round trips  %3d lost  rate %s  [%s, %s]%s",
+                        done, cells.size(), cell.describe(), row.get("trials"), row.get("round_trips"), row.get("losses"),
+                        row.get("loss_rate"), row.get("loss_rate_low"), row.get("loss_rate_high"),
+                        agrees ? "" : "  <- not as claimed");
+                record(row);
+            }
+        } finally {
+            if (busy != null) busy.destroyForcibly();
+        }
+        if (done < cells.size())
+            return verdict(Lab.NOT_SHOWN, "STOPPED after %d of %d cells; %d disagree with the claim", done, cells.size(), disagreeing);
+        return verdict(disagreeing == 0 ? Lab.SHOWN : Lab.NOT_SHOWN,
+                "%s: %d cells, %d disagree; losses only where the REP's reply pipe has an effective HWM of 1",
+                disagreeing == 0 ? "OK" : "MIXED", cells.size(), disagreeing);
+    }
+
+    /** The claim, cell by cell: the reply pipe's HWM is 1 only when REP SNDHWM=1 is in force on it. */
+    static boolean expectsLoss(Cell c) {
+        boolean repSnd = c.carrier().equals("rep-sndhwm") || c.carrier().equals("all");
+        return repSnd && c.hwm() == 1 && !c.transport().equals("inproc") && !c.setWhen().equals("after-connection");
+    }
+
+    /** Trials until the cell's time or trial count runs out; each trial runs to its first loss. */
+    Map<String, Object> measure(Cell cell, double seconds, String sweepId) {
+        LabOptions o = optionsFor(cell, seconds);
+        PrintWriter quiet = new PrintWriter(Writer.nullWriter());
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        long roundTrips = 0, losses = 0, trials = 0;
+        long[] confirmed = {0};
+        List<Long> firstLoss = new ArrayList<>();
+        double elapsed = 0;
+        while (trials < maxTrials && System.nanoTime() < end && !Lab.interrupted()) {
+            o.timeLimitSeconds = Math.max(0.05, (end - System.nanoTime()) / 1e9);
+            boolean[] seen = {false};
+            EchoServer.Watch watch = new EchoServer.Watch() {
+                @Override public void afterRecv(ZMQ.Socket rep, long id) {
+                    if (!seen[0] && Internals.replyDropDecided(rep)) { seen[0] = true; confirmed[0]++; }
+                }
+            };
+            Lockstep.Result r = Lockstep.run(o, quiet, e -> { }, watch);
+            trials++;
+            roundTrips += r.roundTrips() + r.lost();   // the lost one was tried too
+            losses += r.lost();
+            if (r.lostAt() > 0) firstLoss.add(r.lostAt());
+            elapsed += r.elapsedSeconds();
+        }
+        long[] fl = firstLoss.stream().mapToLong(Long::longValue).toArray();
+        double[] ci = Stats.interval95(roundTrips, losses);
+        Map<String, Object> row = new LinkedHashMap<>(Runs.row(name(), o, Map.of()));
+        row.put("round_trips", roundTrips);
+        row.put("lost", losses);
+        row.put("stop", trials >= maxTrials ? "trials" : Lab.interrupted() ? "interrupted" : "time_limit");
+        row.put("elapsed_s", Runs.number(elapsed));
+        row.put("rate_per_s", Runs.number(roundTrips / Math.max(elapsed, 1e-9)));
+        row.put("time_limit_s", Runs.number(seconds));
+        row.put("sweep_id", sweepId);
+        row.put("carrier", cell.carrier());
+        row.put("hwm", cell.hwm());
+        row.put("trials", trials);
+        row.put("losses", losses);
+        row.put("confirmed_drops", confirmed[0]);
+        row.put("first_loss_p10", Runs.number(Stats.percentile(fl, 10)));
+        row.put("first_loss_median", Runs.number(Stats.percentile(fl, 50)));
+        row.put("first_loss_p90", Runs.number(Stats.percentile(fl, 90)));
+        row.put("loss_rate", Runs.number((double) losses / Math.max(roundTrips, 1)));
+        row.put("loss_rate_low", Runs.number(ci[0]));
+        row.put("loss_rate_high", Runs.number(ci[1]));
+        return row;
+    }
+
+    LabOptions optionsFor(Cell cell, double seconds) {
+        LabOptions o = new LabOptions();
+        o.transport = LabOptions.Transport.valueOf(cell.transport());
+        o.budget = lab.budget;
+        o.timeoutMs = lab.timeoutMs;
+        o.timeLimitSeconds = seconds;
+        o.setWhen = cell.setWhen();
+        boolean all = cell.carrier().equals("all");
+        int dflt = 1000;   // ZeroMQ's default for every HWM
+        o.repSndHwm = all || cell.carrier().equals("rep-sndhwm") ? cell.hwm() : dflt;
+        o.repRcvHwm = all || cell.carrier().equals("rep-rcvhwm") ? cell.hwm() : dflt;
+        o.reqSndHwm = all || cell.carrier().equals("req-sndhwm") ? cell.hwm() : dflt;
+        o.reqRcvHwm = all || cell.carrier().equals("req-rcvhwm") ? cell.hwm() : dflt;
+        return o;
+    }
+
+    /** "One busy process on the other core": a shell spinning for as long as the loaded cells run. */
+    static Process startBusyLoop() {
+        try {
+            Process p = new ProcessBuilder("sh", "-c", "while :; do :; done").start();
+            Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly));
+            return p;
+        } catch (IOException e) {
+            throw new LabException("cannot start the busy process: " + e.getMessage());
+        }
+    }
+}
