@@ -18,6 +18,7 @@ import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 @Command(name = "anatomy", mixinStandardHelpOptions = true,
         description = "Watch the REP socket's pipe and mailbox at the moment JeroMQ decides to drop a reply.")
@@ -45,7 +46,7 @@ public class anatomy extends Step {
         say("I", "  in its mailbox (Mailbox.cpipe), and whether Router.currentOut still points at the pipe");
         Observer first = new Observer(context);
         Lockstep.Result a = Lockstep.run(lab, err(), this::describeSetup, first);
-        record(Runs.fields(a));
+        record(fields(a, first));
         if (first.drop != null) {
             say("I", "the round trips before the loss, then the dropped one:");
             first.history.forEach(line -> say(line.startsWith("DROP") ? "W" : "I", "  %s", line.replaceFirst("^DROP ", "")));
@@ -56,7 +57,7 @@ public class anatomy extends Step {
         lab.repSndHwm = compareHwm;
         Observer second = new Observer(0);
         Lockstep.Result b = Lockstep.run(lab, err(), e -> say("I", "same run with REP SNDHWM=%d at %s", compareHwm, e), second);
-        record(Runs.fields(b));
+        record(fields(b, second));
         say("I", "HWM=%d: %,d round trips, %d lost; recv() saw a stale acknowledgement %,d times, the REP lagged by at most %d",
                 compareHwm, b.roundTrips(), b.lost(), second.stale, second.maxLag);
 
@@ -69,6 +70,19 @@ public class anatomy extends Step {
                         + "HWM=%d: %d lost in %,d round trips, %,d stale acknowledgements absorbed",
                 shown ? "SHOWN" : "NOT SHOWN", first.drop.id, firstHwm, first.drop.written, first.drop.acked,
                 first.drop.pendingAcks, compareHwm, b.lost(), b.roundTrips(), second.stale);
+    }
+
+    @Override
+    protected List<String> columns() {
+        return Stream.concat(Runs.COLUMNS.stream(), Stream.of("stale_acks", "max_lag")).toList();
+    }
+
+    /** The run's row, with how often recv() met an unprocessed acknowledgement and the largest lag it saw. */
+    private static Map<String, Object> fields(Lockstep.Result r, Observer o) {
+        Map<String, Object> f = Runs.fields(r);
+        f.put("stale_acks", o.stale);
+        f.put("max_lag", o.maxLag);
+        return f;
     }
 
     /** What the REP's own objects said right after recv() returned a request. */

@@ -75,9 +75,11 @@ public final class EchoServer implements AutoCloseable {
                 return;
             }
             if (o.setWhen.equals("after-bind")) o.applyRepHwm(rep);
-            bound.complete(rep.getLastEndpoint());
+            // JeroMQ names a chosen ipc port with unprintable characters: keep the endpoint readable.
+            bound.complete(rep.getLastEndpoint().replaceAll("[^\\x20-\\x7e]", "?"));
             boolean late = o.setWhen.equals("after-connection");
             long highest = -1;
+            // --8<-- [start:rep-loop]
             while (!stop) {
                 byte[] request = rep.recv();
                 if (request == null) continue;           // poll timeout: look at the stop flag
@@ -90,6 +92,7 @@ public final class EchoServer implements AutoCloseable {
                 watch.afterSend(rep, id, lastSendOk);
                 if (!lastSendOk) sendFailures++;
             }
+            // --8<-- [end:rep-loop]
         } catch (RuntimeException e) {
             if (!stop) bound.completeExceptionally(e);   // a closing context ends recv() with ETERM
         } finally {

@@ -49,6 +49,7 @@ public final class Lab {
             return USAGE;
         });
         cmd.setExecutionExceptionHandler((e, c, p) -> {
+            if (System.getenv("HWM_LAB_DEBUG") != null) e.printStackTrace(c.getErr());   // for developers only
             c.getErr().println("E: " + (e instanceof LabException ? e.getMessage() : describe(e)));
             return e instanceof LabException le ? le.code : FAILED;
         });

@@ -78,6 +78,7 @@ public final class Lockstep {
         long done = 0;
         Stop why = Stop.budget;
         long lostAt = 0;
+        // --8<-- [start:req-loop]
         while (done < o.budget) {
             if (Lab.interrupted()) { why = Stop.interrupted; break; }
             long t0 = System.nanoTime();
@@ -89,6 +90,7 @@ public final class Lockstep {
             done++;
             progress.tick(done, 0);
         }
+        // --8<-- [end:req-loop]
         double elapsed = (System.nanoTime() - start) / 1e9;
         // The REP thread has received request lostAt and returned from send() long before REQ's timeout.
         boolean sendTrue = lostAt > 0 && rep.lastId() == lostAt && rep.lastSendOk();

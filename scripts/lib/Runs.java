@@ -83,7 +83,7 @@ public final class Runs {
         return f;
     }
 
-    /** Fails early, with one line, when the CSV cannot be written where asked. */
+    /** Fails early, with one line, when the file cannot be written where asked (columns: a CSV's header, or null). */
     public static void checkWritable(Path file, List<String> columns) {
         Path dir = file.toAbsolutePath().getParent();
         try {
@@ -93,7 +93,7 @@ public final class Runs {
         }
         if (!Files.isWritable(dir) || (Files.exists(file) && !Files.isWritable(file)))
             throw new LabException("cannot write " + file);
-        if (Files.exists(file)) checkHeader(file, columns);   // a foreign file is refused before the run
+        if (columns != null && Files.exists(file)) checkHeader(file, columns);   // a foreign CSV is refused before the run
     }
 
     /** Appends a row: the whole file is written beside the old one and moved over it, so a kill leaves old or new. */
@@ -123,6 +123,9 @@ public final class Runs {
             Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
             try {
                 Files.write(tmp, lines, StandardCharsets.UTF_8);
+                try {   // a temporary file is private; the result is an ordinary file
+                    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                } catch (UnsupportedOperationException ignored) { }
                 try {
                     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {
@@ -147,7 +150,7 @@ public final class Runs {
     }
 
     private static String cell(Object v) {
-        String s = String.valueOf(v);
+        String s = String.valueOf(v).replaceAll("\\p{Cntrl}", "?");   // one row is one line
         return s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s;
     }
 

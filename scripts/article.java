@@ -1,0 +1,133 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+// The main job: runs every step the article needs (fresh data, appended to data/), keeps each step's output,
+// draws the charts and renders article/article.md into article/index.html, one self-contained page that works
+// offline. Code in the article is included from the scripts by marker and every figure is filled in from data/.
+// Run: jbang article                (about 3 minutes)      jbang article --reuse-data   (render only, seconds)
+//DEPS org.commonmark:commonmark:0.32.0
+//DEPS org.commonmark:commonmark-ext-gfm-tables:0.32.0
+//DEPS org.commonmark:commonmark-ext-heading-anchor:0.32.0
+//SOURCES lib/*.java report/*.java
+
+import org.commonmark.ext.gfm.tables.TablesExtension;
+import org.commonmark.ext.heading.anchor.HeadingAnchorExtension;
+import org.commonmark.parser.Parser;
+import org.commonmark.renderer.html.HtmlRenderer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+@Command(name = "article", mixinStandardHelpOptions = true,
+        description = "Run the steps, draw the charts and render article/index.html from article/article.md.")
+public class article implements Callable<Integer> {
+    /** What the article runs, in order; the command is also the "reproduce" line a reader can copy. */
+    record Run(String name, String command) { }
+
+    static final List<Run> STEPS = List.of(
+            new Run("hwm1", "hwm1 --runs 10"),
+            new Run("hwm1-ipc", "hwm1 --runs 10 --transport ipc"),
+            new Run("hwm2", "hwm2 --budget 50000"),
+            new Run("baseline", "baseline --budget 20000"),
+            new Run("retry", "retry --budget 5000"),
+            new Run("anatomy", "anatomy --budget 30000"),
+            new Run("sweep", "sweep --quick"),
+            new Run("libzmq", "libzmq --budget 1000000 --time-limit 30"),
+            new Run("libzmq-hwm2", "libzmq --rep-sndhwm 2 --budget 200000 --time-limit 30"));
+
+    @Option(names = "--reuse-data", description = "render from data/ as it is; run no step")
+    boolean reuseData;
+
+    @Option(names = "--source", description = "the Markdown source (default: article/article.md)")
+    Path source;
+
+    @Option(names = "--out", description = "the page to write (default: article/index.html)")
+    Path out;
+
+    public static void main(String... args) {
+        Lab.main(new article(), args, Map.of());
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        Path root = Runs.dataDir().getParent();
+        Path md = source != null ? source : root.resolve("article/article.md");
+        Path page = out != null ? out : root.resolve("article/index.html");
+        if (!Files.isRegularFile(md)) throw new LabException("missing article source " + Runs.shown(md));
+        Runs.checkWritable(page, null);
+        int failed = 0;
+        if (!reuseData) {
+            long start = System.nanoTime();
+            for (int i = 0; i < STEPS.size() && !Lab.interrupted(); i++) {
+                System.err.printf("[%d/%d] ./jbang %s%n", i + 1, STEPS.size(), STEPS.get(i).command());
+                String verdict = runStep(root, STEPS.get(i));
+                System.err.printf("      %s%n", verdict);
+                if (verdict.startsWith("W:")) failed++;
+            }
+            System.err.printf("I: steps done in %.0f s%n", (System.nanoTime() - start) / 1e9);
+        }
+        if (Lab.interrupted()) return Lab.INTERRUPTED;
+        Data data = new Data(Runs.dataDir());
+        String html = render(Files.readString(md), root, data);
+        Runs.writeAtomically(page, List.of(html));
+        System.out.printf("OK article written to %s (%d charts, %,d bytes)%s%n", Runs.shown(page),
+                Charts.all(data).size(), html.length(), failed == 0 ? "" : "; " + failed + " step(s) failed, their data is older");
+        return failed == 0 ? Lab.SHOWN : Lab.NOT_SHOWN;
+    }
+
+    /** Runs one step through the launcher; keeps its output in data/transcripts/; returns its verdict line. */
+    static String runStep(Path root, Run step) throws IOException {
+        List<String> cmd = new java.util.ArrayList<>(List.of(root.resolve("jbang").toString()));
+        cmd.addAll(List.of(step.command().split(" ")));
+        Path log = Files.createTempFile("step", ".txt");
+        try {
+            Process p = new ProcessBuilder(cmd).directory(root.toFile()).redirectOutput(log.toFile())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(300, TimeUnit.SECONDS)) { p.destroyForcibly(); return "W: did not finish in 300 s"; }
+            List<String> lines = Files.readAllLines(log);
+            String last = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+            if (p.exitValue() > Lab.NOT_SHOWN) return "W: exit " + p.exitValue() + ": " + last;
+            Path transcripts = Runs.dataDir().resolve("transcripts");
+            Files.createDirectories(transcripts);
+            lines.add(0, "$ ./jbang " + step.command());
+            Runs.writeAtomically(transcripts.resolve(step.name() + ".txt"), lines);
+            return last;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "W: interrupted";
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    static final Pattern DIRECTIVE = Pattern.compile("^@(include|output|chart|table|reproduce|toc)\\s*(.*)$", Pattern.MULTILINE);
+    static final Pattern FIGURE = Pattern.compile("\\{\\{([a-z0-9_.-]+)}}");
+
+    /** Markdown with directives and {{figures}} to one HTML page. */
+    static String render(String markdown, Path root, Data data) {
+        Figures figures = new Figures(data);
+        Map<String, Charts.Chart> charts = Charts.all(data);
+        Directives directives = new Directives(root, data, charts);
+        Matcher m = DIRECTIVE.matcher(markdown);
+        StringBuilder md = new StringBuilder();
+        while (m.find()) m.appendReplacement(md, Matcher.quoteReplacement(directives.expand(m.group(1), m.group(2).trim())));
+        m.appendTail(md);
+        Matcher f = FIGURE.matcher(md);
+        StringBuilder filled = new StringBuilder();
+        while (f.find()) f.appendReplacement(filled, Matcher.quoteReplacement(figures.get(f.group(1))));
+        f.appendTail(filled);
+        var extensions = List.of(TablesExtension.create(), HeadingAnchorExtension.create());
+        String body = HtmlRenderer.builder().extensions(extensions).build()
+                .render(Parser.builder().extensions(extensions).build().parse(filled.toString()));
+        body = directives.fill(body);
+        Matcher title = Pattern.compile("<h1[^>]*>(.*?)</h1>").matcher(body);
+        return Page.html(title.find() ? title.group(1).replaceAll("<[^>]+>", "") : "HWM Lab", body);
+    }
+}

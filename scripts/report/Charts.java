@@ -1,0 +1,146 @@
+//DEPS tech.tablesaw:tablesaw-jsplot:0.44.4
+
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+import tech.tablesaw.plotly.components.Axis;
+import tech.tablesaw.plotly.components.Figure;
+import tech.tablesaw.plotly.components.Layout;
+import tech.tablesaw.plotly.components.Marker;
+import tech.tablesaw.plotly.components.Symbol;
+import tech.tablesaw.plotly.traces.BarTrace;
+import tech.tablesaw.plotly.traces.BoxTrace;
+import tech.tablesaw.plotly.traces.ScatterTrace;
+import tech.tablesaw.plotly.traces.Trace;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static tech.tablesaw.aggregate.AggregateFunctions.median;
+
+/** The article's charts, each drawn from data/ with Tablesaw: a title, axes with units, and a caption. */
+final class Charts {
+    record Chart(String id, Figure figure, String caption) { }
+
+    static final List<String> TRANSPORTS = List.of("inproc", "ipc", "tcp");
+
+    /** Every chart the data can support now; a chart whose data file is missing is left out. */
+    static Map<String, Chart> all(Data d) {
+        Map<String, Chart> charts = new LinkedHashMap<>();
+        if (d.has("hwm1")) put(charts, firstLoss(d));
+        if (d.has("sweep")) put(charts, lossRate(d));
+        if (d.has("retry")) put(charts, retry(d));
+        if (d.has("hwm1") && d.has("hwm2") && d.has("baseline")) put(charts, latency(d));
+        if (d.has("libzmq")) put(charts, libraries(d));
+        return charts;
+    }
+
+    private static void put(Map<String, Chart> charts, Chart c) { charts.put(c.id(), c); }
+
+    static Layout layout(String title, String x, String y, boolean logY) {
+        return Layout.builder().title(title).height(420)
+                .xAxis(Axis.builder().title(x).build())
+                .yAxis(Axis.builder().title(y).type(logY ? Axis.Type.LOG : Axis.Type.LINEAR).build())
+                .build();
+    }
+
+    /** Round trips to the first lost reply at SNDHWM=1, one box per library and transport. */
+    static Chart firstLoss(Data d) {
+        List<Table> sources = new ArrayList<>(List.of(d.table("hwm1")));
+        if (d.has("libzmq")) sources.add(d.table("libzmq"));
+        List<Trace> boxes = new ArrayList<>();
+        StringBuilder caption = new StringBuilder("Each point is one run, stopped at its first lost reply. ");
+        for (Table source : sources) {
+            Table lost = source.where(source.doubleColumn("rep_sndhwm").isEqualTo(1).and(source.doubleColumn("lost").isEqualTo(1)));
+            StringColumn group = lost.stringColumn("library").join(" ", lost.stringColumn("transport")).setName("group");
+            if (lost.rowCount() > 0)
+                boxes.add(BoxTrace.builder(group, lost.doubleColumn("first_loss")).name(source.name()).build());
+            caption.append(d.caption(source)).append(". ");
+        }
+        Figure f = new Figure(layout("Round trips until the first lost reply (REP SNDHWM=1)", "library and transport",
+                "round trips to first loss (log scale)", true), boxes.toArray(Trace[]::new));
+        return new Chart("first_loss", f, caption.toString().trim());
+    }
+
+    /** The newest complete sweep: loss rate by HWM on REP SNDHWM, idle, set before bind, per transport. */
+    static Chart lossRate(Data d) {
+        Table cells = latestSweep(d.table("sweep"));
+        Table t = cells.where(cells.stringColumn("carrier").isEqualTo("rep-sndhwm")
+                .and(cells.stringColumn("set_when").isEqualTo("before-bind")).and(cells.stringColumn("load").isEqualTo("idle")));
+        List<Trace> traces = new ArrayList<>();
+        for (String transport : TRANSPORTS) {
+            Table row = t.where(t.stringColumn("transport").isEqualTo(transport)).sortAscendingOn("hwm");
+            StringColumn hwm = StringColumn.create("hwm", row.doubleColumn("hwm").asList().stream().map(h -> "HWM " + Runs.number(h)).toList());
+            traces.add(BarTrace.builder(hwm, row.doubleColumn("loss_rate")).name(transport + ": observed").build());
+            traces.add(ScatterTrace.builder(hwm, row.doubleColumn("loss_rate_high")).mode(ScatterTrace.Mode.MARKERS)
+                    .marker(Marker.builder().symbol(Symbol.DIAMOND).size(10).build()).name(transport + ": 95% upper bound").build());
+        }
+        Layout layout = Layout.builder().title("Lost replies per round trip, by REP SNDHWM and transport").height(440)
+                .barMode(Layout.BarMode.GROUP)
+                .xAxis(Axis.builder().title("REP send high-water mark").build())
+                .yAxis(Axis.builder().title("lost replies per round trip (log scale)").type(Axis.Type.LOG).build()).build();
+        return new Chart("loss_rate", new Figure(layout, traces.toArray(Trace[]::new)),
+                "Bars: observed loss rate (none at HWM 0, 2, 3, 10, 1000, where no bar shows); diamonds: the 95% upper bound "
+                        + "(Clopper-Pearson) from the round trips tried. " + d.caption(cells) + ", sweep " + cells.stringColumn("sweep_id").get(0) + ".");
+    }
+
+    /** The rows of the newest sweep that ran its full matrix (not a --quick one). */
+    static Table latestSweep(Table sweep) {
+        String best = null;
+        int most = 0;
+        for (String id : sweep.stringColumn("sweep_id").unique()) {
+            int n = sweep.where(sweep.stringColumn("sweep_id").isEqualTo(id)).rowCount();
+            if (n > most || (n == most && id.compareTo(best) > 0)) { best = id; most = n; }
+        }
+        return sweep.where(sweep.stringColumn("sweep_id").isEqualTo(best)).setName("sweep");
+    }
+
+    /** The Lazy Pirate client against SNDHWM=1: resends per run and what they cost in latency. */
+    static Chart retry(Data d) {
+        Table t = d.table("retry");
+        StringColumn run = StringColumn.create("run", t.stringColumn("timestamp").asList().stream().map(s -> s.replace("T", " ").replace("Z", "")).toList());
+        Layout layout = Layout.builder().title("Lazy Pirate client vs. a REP with SNDHWM=1: resends and latency").height(420)
+                .xAxis(Axis.builder().title("run (UTC)").build())
+                .yAxis(Axis.builder().title("resends in the run").build())
+                .yAxis2(Axis.builder().title("latency per request, µs (log scale)").type(Axis.Type.LOG).overlaying(ScatterTrace.YAxis.Y).side(Axis.Side.right).build())
+                .barMode(Layout.BarMode.GROUP).build();
+        Trace resends = BarTrace.builder(run, t.doubleColumn("retries")).name("resends").build();
+        Trace p50 = ScatterTrace.builder(run, t.doubleColumn("p50_us")).mode(ScatterTrace.Mode.MARKERS).yAxis(ScatterTrace.YAxis.Y2).name("p50 latency").build();
+        Trace p99 = ScatterTrace.builder(run, t.doubleColumn("p99_us")).mode(ScatterTrace.Mode.MARKERS).yAxis(ScatterTrace.YAxis.Y2).name("p99 latency").build();
+        return new Chart("retry", new Figure(layout, resends, p50, p99),
+                "Each run sends its budget of requests; every resend waited one timeout first. " + d.caption(t) + ".");
+    }
+
+    /** Median round-trip latency per transport for REP SNDHWM 1, 2 and 1000 (medians over runs of their p50). */
+    static Chart latency(Data d) {
+        List<Trace> traces = new ArrayList<>();
+        StringBuilder caption = new StringBuilder("Each bar is the median over runs of the run's median round trip. ");
+        for (String step : List.of("hwm1", "hwm2", "baseline")) {
+            Table t = d.table(step);
+            Table m = t.summarize("p50_us", median).by("transport").sortAscendingOn("transport");
+            traces.add(BarTrace.builder(m.stringColumn("transport"), m.doubleColumn(1))
+                    .name("REP SNDHWM " + Runs.number(t.doubleColumn("rep_sndhwm").get(0))).build());
+            caption.append(d.caption(t)).append(". ");
+        }
+        Layout layout = Layout.builder().title("Round-trip latency by transport and REP SNDHWM").height(420).barMode(Layout.BarMode.GROUP)
+                .xAxis(Axis.builder().title("transport").build()).yAxis(Axis.builder().title("median round trip, µs").build()).build();
+        return new Chart("latency", new Figure(layout, traces.toArray(Trace[]::new)), caption.toString().trim());
+    }
+
+    /** JeroMQ and libzmq side by side: lockstep round trips per second, per transport. */
+    static Chart libraries(Data d) {
+        List<Trace> traces = new ArrayList<>();
+        StringBuilder caption = new StringBuilder("Median over runs of each run's round trips per second (runs of 1,000 round trips or more). ");
+        for (Table t : List.of(d.table("hwm2"), d.table("libzmq"))) {
+            Table long_ = t.where(t.doubleColumn("round_trips").isGreaterThanOrEqualTo(1000));
+            Table m = long_.summarize("rate_per_s", median).by("transport").sortAscendingOn("transport");
+            traces.add(BarTrace.builder(m.stringColumn("transport"), m.doubleColumn(1)).name(t.stringColumn("library").get(0)).build());
+            caption.append(d.caption(t)).append(". ");
+        }
+        Layout layout = Layout.builder().title("Lockstep round trips per second: JeroMQ vs libzmq").height(420).barMode(Layout.BarMode.GROUP)
+                .xAxis(Axis.builder().title("transport").build()).yAxis(Axis.builder().title("round trips per second").build()).build();
+        return new Chart("libraries", new Figure(layout, traces.toArray(Trace[]::new)), caption.toString().trim());
+    }
+}

@@ -1,0 +1,104 @@
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The article's few directives, each on its own line of the Markdown source:
+ * {@code @include scripts/retry.java#lazy-pirate} (code between "--8<-- [start:NAME]" and "[end:NAME]" markers, or
+ * the whole file), {@code @output STEP} (a step's kept output), {@code @chart ID}, {@code @table sweep},
+ * {@code @reproduce COMMAND} and {@code @toc}.
+ */
+final class Directives {
+    static final String TOC = "@@TOC@@";
+
+    /** HTML blocks stand in the Markdown as "@@BLOCK n@@" paragraphs and are put back after rendering. */
+    private final List<String> blocks = new ArrayList<>();
+    private final Path root;
+    private final Data data;
+    private final Map<String, Charts.Chart> charts;
+
+    Directives(Path root, Data data, Map<String, Charts.Chart> charts) {
+        this.root = root;
+        this.data = data;
+        this.charts = charts;
+    }
+
+    /** A directive as Markdown: included code stays Markdown, everything else becomes a block placeholder. */
+    String expand(String what, String arg) {
+        return switch (what) {
+            case "include" -> "```java\n" + include(root, arg) + "\n```";
+            case "output" -> block("<pre class=\"output\"><code class=\"nohighlight\">" + Page.escape(output(arg)) + "</code></pre>");
+            case "chart" -> {
+                Charts.Chart c = charts.get(arg);
+                if (c == null) throw new LabException("the article wants chart '" + arg + "' but data/ cannot draw it");
+                yield block(Page.chart(c));
+            }
+            case "table" -> block(Tables.sweep(Charts.latestSweep(data.table(arg))));
+            case "reproduce" -> block("<p class=\"reproduce\">Reproduce this: <code>" + Page.escape(arg) + "</code></p>");
+            case "toc" -> TOC;
+            default -> throw new LabException("unknown directive @" + what);
+        };
+    }
+
+    private String block(String html) {
+        blocks.add(html);
+        return "@@BLOCK " + (blocks.size() - 1) + "@@";
+    }
+
+    /** The rendered page body with the blocks and the table of contents in place. */
+    String fill(String body) {
+        for (int i = 0; i < blocks.size(); i++) body = body.replace("<p>@@BLOCK " + i + "@@</p>", blocks.get(i));
+        return body.replace("<p>" + TOC + "</p>", toc(body));
+    }
+
+    /** Code from a script, between its markers, without the marker lines; dedented. */
+    static String include(Path root, String ref) {
+        String[] parts = ref.split("#", 2);
+        Path file = root.resolve(parts[0]);
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            throw new LabException("the article includes " + parts[0] + ", which cannot be read");
+        }
+        if (parts.length == 2) {
+            int start = indexOf(lines, "--8<-- [start:" + parts[1] + "]"), end = indexOf(lines, "--8<-- [end:" + parts[1] + "]");
+            if (start < 0 || end < start) throw new LabException(parts[0] + " has no marker " + parts[1]);
+            lines = lines.subList(start + 1, end);
+        }
+        int indent = lines.stream().filter(l -> !l.isBlank()).mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
+        List<String> out = new ArrayList<>();
+        for (String l : lines) out.add(l.isBlank() ? "" : l.substring(indent));
+        return String.join("\n", out);
+    }
+
+    private static int indexOf(List<String> lines, String marker) {
+        for (int i = 0; i < lines.size(); i++) if (lines.get(i).contains(marker)) return i;
+        return -1;
+    }
+
+    /** A step's output as the article run kept it (data/transcripts/NAME.txt), progress lines left out. */
+    static String output(String name) {
+        Path file = Runs.dataDir().resolve("transcripts").resolve(name + ".txt");
+        try {
+            return String.join("\n", Files.readAllLines(file));
+        } catch (IOException e) {
+            throw new LabException("missing transcript " + Runs.shown(file) + " (run ./jbang article once)");
+        }
+    }
+
+    /** A table of contents from the rendered h2/h3 headings and their anchors. */
+    static String toc(String html) {
+        Matcher h = Pattern.compile("<h([23]) id=\"([^\"]+)\">(.*?)</h\\1>").matcher(html);
+        StringBuilder toc = new StringBuilder("<nav class=\"toc\"><strong>Contents</strong><ul>\n");
+        while (h.find())
+            toc.append(h.group(1).equals("3") ? "<li style=\"margin-left:1.2rem\">" : "<li>")
+                    .append("<a href=\"#").append(h.group(2)).append("\">").append(h.group(3).replaceAll("<[^>]+>", "")).append("</a></li>\n");
+        return toc.append("</ul></nav>\n").toString();
+    }
+}

@@ -1,0 +1,126 @@
+import tech.tablesaw.api.Table;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Every number the article states, computed from data/ and named, so the text says {{hwm1.tcp.median}}
+ * and never a typed figure. A name the data cannot fill stops the render.
+ */
+final class Figures {
+    private final Map<String, String> values = new LinkedHashMap<>();
+
+    Figures(Data d) {
+        if (d.has("hwm1")) hwm1(d.table("hwm1"), "hwm1");
+        if (d.has("libzmq")) {
+            Table z = d.table("libzmq");
+            hwm1(z.where(z.doubleColumn("rep_sndhwm").isEqualTo(1)), "libzmq");
+            noLoss(z.where(z.doubleColumn("rep_sndhwm").isGreaterThan(1)), "libzmq.hwm2plus");
+            put("libzmq.version", String.join(", ", z.stringColumn("library_version").unique().asList()));
+        }
+        if (d.has("hwm2")) noLoss(d.table("hwm2"), "hwm2");
+        if (d.has("baseline")) noLoss(d.table("baseline"), "baseline");
+        if (d.has("retry")) retry(d.table("retry"));
+        if (d.has("anatomy")) anatomy(d.table("anatomy"));
+        if (d.has("sweep")) sweep(Charts.latestSweep(d.table("sweep")));
+        if (d.has("hwm1")) {
+            Table t = d.table("hwm1");
+            put("env.java", String.join(", ", t.stringColumn("java").unique().asList()));
+            put("env.os", String.join(", ", t.stringColumn("os").unique().asList()));
+            put("env.cpus", Runs.number(t.doubleColumn("cpus").max()));
+            put("env.jeromq", String.join(", ", t.stringColumn("library_version").unique().asList()));
+        }
+    }
+
+    String get(String name) {
+        String v = values.get(name);
+        if (v == null) throw new LabException("the article uses {{" + name + "}} but data/ has no such figure");
+        return v;
+    }
+
+    Map<String, String> all() { return values; }
+
+    private void put(String name, String value) { values.put(name, value); }
+
+    static String count(double v) { return String.format(Locale.ROOT, "%,d", (long) v); }
+
+    static String rate(double v) { return v == 0 ? "0" : String.format(Locale.ROOT, "%.1e", v).replace("e-0", "e-"); }
+
+    /** Runs that stop at their first loss: per transport, the distribution and the rate (losses / round trips tried). */
+    private void hwm1(Table t, String prefix) {
+        Table lossy = t.where(t.doubleColumn("rep_sndhwm").isEqualTo(1));
+        for (String transport : Charts.TRANSPORTS) {
+            Table r = lossy.where(lossy.stringColumn("transport").isEqualTo(transport));
+            if (r.rowCount() == 0) continue;
+            String p = prefix + "." + transport + ".";
+            long runs = r.rowCount(), losses = (long) r.doubleColumn("lost").sum();
+            long tried = (long) (r.doubleColumn("round_trips").sum() + losses);
+            long[] first = Arrays.stream(r.doubleColumn("first_loss").removeMissing().asDoubleArray()).mapToLong(x -> (long) x).toArray();
+            double[] ci = Stats.interval95(tried, losses);
+            put(p + "runs", count(runs));
+            put(p + "losses", count(losses));
+            put(p + "tried", count(tried));
+            put(p + "median", first.length == 0 ? "none" : count(Stats.percentile(first, 50)));
+            put(p + "min", first.length == 0 ? "none" : count(Stats.percentile(first, 0)));
+            put(p + "max", first.length == 0 ? "none" : count(Stats.percentile(first, 100)));
+            put(p + "rate", rate((double) losses / tried));
+            put(p + "rate_low", rate(ci[0]));
+            put(p + "rate_high", rate(ci[1]));
+            put(p + "rate_s", count(r.doubleColumn("rate_per_s").median()));
+        }
+    }
+
+    private void noLoss(Table t, String prefix) {
+        long n = (long) t.doubleColumn("round_trips").sum(), lost = (long) t.doubleColumn("lost").sum();
+        put(prefix + ".runs", count(t.rowCount()));
+        put(prefix + ".round_trips", count(n));
+        put(prefix + ".lost", count(lost));
+        put(prefix + ".bound", rate(lost == 0 ? Stats.zeroEventUpperBound(Math.max(n, 1)) : Stats.interval95(n, lost)[1]));
+        put(prefix + ".transports", String.join(", ", t.stringColumn("transport").unique().asList().stream().sorted().toList()));
+        put(prefix + ".hwms", String.join(", ", t.doubleColumn("rep_sndhwm").unique().asList().stream().sorted().map(Runs::number).toList()));
+    }
+
+    private void retry(Table t) {
+        put("retry.runs", count(t.rowCount()));
+        put("retry.requests", count(t.doubleColumn("round_trips").sum() + t.doubleColumn("lost").sum()));
+        put("retry.answered", count(t.doubleColumn("round_trips").sum()));
+        put("retry.abandoned", count(t.doubleColumn("lost").sum()));
+        put("retry.retries", count(t.doubleColumn("retries").sum()));
+        put("retry.duplicates", count(t.doubleColumn("duplicates").sum()));
+        put("retry.stale", count(t.doubleColumn("stale_replies").sum()));
+        put("retry.p50", Runs.number(t.doubleColumn("p50_us").median()));
+        put("retry.p99", Runs.number(t.doubleColumn("p99_us").median()));
+        put("retry.timeout", Runs.number(t.doubleColumn("timeout_ms").max()));
+    }
+
+    private void anatomy(Table t) {
+        Table one = t.where(t.doubleColumn("rep_sndhwm").isEqualTo(1)), two = t.where(t.doubleColumn("rep_sndhwm").isEqualTo(2));
+        put("anatomy.runs", count(one.rowCount()));
+        put("anatomy.drops", count(one.doubleColumn("lost").sum()));
+        put("anatomy.sendtrue", count(one.stringColumn("rep_send_true").isEqualTo("true").size()));
+        put("anatomy.hwm2.round_trips", count(two.doubleColumn("round_trips").sum()));
+        put("anatomy.hwm2.lost", count(two.doubleColumn("lost").sum()));
+        double stale = two.doubleColumn("stale_acks").sum(), n = two.doubleColumn("round_trips").sum();
+        put("anatomy.hwm2.stale", count(stale));
+        put("anatomy.hwm2.stale_rate", rate(stale / n));
+        put("anatomy.hwm2.max_lag", Runs.number(two.doubleColumn("max_lag").max()));
+    }
+
+    private void sweep(Table t) {
+        put("sweep.id", t.stringColumn("sweep_id").get(0));
+        put("sweep.cells", count(t.rowCount()));
+        put("sweep.round_trips", count(t.doubleColumn("round_trips").sum()));
+        Table lossy = t.where(t.doubleColumn("losses").isGreaterThan(0));
+        put("sweep.lossy_cells", count(lossy.rowCount()));
+        put("sweep.confirmed", count(t.doubleColumn("confirmed_drops").sum()));
+        put("sweep.losses", count(t.doubleColumn("losses").sum()));
+        put("sweep.seconds", Runs.number(t.doubleColumn("time_limit_s").max()));
+        for (String load : List.of("idle", "busy-core")) {
+            Table l = t.where(t.stringColumn("load").isEqualTo(load));
+            put("sweep." + load + ".cells", count(l.rowCount()));
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//DEPS org.webjars.npm:plotly.js-dist:2.35.3
+//DEPS org.webjars:highlightjs:11.10.0
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * One self-contained HTML page that works offline from file://: plotly.js and highlight.js come from their
+ * Maven webjars and are inlined. plotly.js (10 MB unminified; the only 2.x build on Maven Central) travels
+ * gzip-compressed and is unpacked by the browser's DecompressionStream before the charts are drawn.
+ */
+final class Page {
+    // plotly.js 2.x: with 3.x the titles Tablesaw writes (layout.title as a string) are not drawn.
+    static final String PLOTLY = "META-INF/resources/webjars/plotly.js-dist/2.35.3/plotly.js";
+    static final String HLJS = "META-INF/resources/webjars/highlightjs/11.10.0/";
+
+    private Page() { }
+
+    static String resource(String path) {
+        try (InputStream in = Page.class.getClassLoader().getResourceAsStream(path)) {
+            if (in == null) throw new LabException("resource " + path + " is missing from the classpath");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new LabException("cannot read resource " + path + ": " + e.getMessage());
+        }
+    }
+
+    static String gzipBase64(String text) {
+        var bytes = new ByteArrayOutputStream();
+        try (var gz = new GZIPOutputStream(bytes)) {
+            gz.write(text.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return Base64.getEncoder().encodeToString(bytes.toByteArray());
+    }
+
+    static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    /** A chart: its div, its caption, and its drawing code, deferred until plotly.js is unpacked. */
+    static String chart(Charts.Chart c) {
+        String js = c.figure().asJavascript(c.id()).replace("<script>", "").replace("</script>", "");
+        return "<figure class=\"chart\" id=\"figure-" + c.id() + "\">" + c.figure().divString(c.id())
+                + "<script>window.hwmCharts.push(function () {" + js + "});</script>"
+                + "<figcaption>" + escape(c.caption()) + "</figcaption></figure>\n";
+    }
+
+    /** The whole page around a body that may contain charts. */
+    static String html(String title, String body) {
+        return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                + "<title>" + escape(title) + "</title>\n<style>" + CSS + resource(HLJS + "styles/github.min.css") + "</style>\n"
+                + "<script>window.hwmCharts = [];</script>\n</head><body>\n" + body
+                + "\n<script type=\"application/gzip;base64\" id=\"plotly-gz\">" + gzipBase64(resource(PLOTLY)) + "</script>\n"
+                + "<script>" + resource(HLJS + "highlight.min.js") + "</script>\n"
+                + "<script>" + LOADER + "</script>\n</body></html>\n";
+    }
+
+    private static final String LOADER = """
+            hljs.highlightAll();
+            (async function () {
+              const b64 = document.getElementById('plotly-gz').textContent;
+              const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+              const js = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text();
+              const s = document.createElement('script');
+              s.textContent = js;
+              document.head.appendChild(s);
+              for (const draw of window.hwmCharts) draw();
+              document.documentElement.dataset.charts = String(window.hwmCharts.length);
+            })().catch(e => { console.error('charts not drawn: ' + e); document.documentElement.dataset.charts = 'failed'; });
+            """;
+
+    private static final String CSS = """
+            body { font: 16px/1.6 system-ui, -apple-system, 'Segoe UI', sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #1f2328; }
+            h1 { font-size: 2rem; line-height: 1.25; } h2 { border-bottom: 1px solid #d0d7de; padding-bottom: .3rem; margin-top: 2.5rem; }
+            code { font: 0.9em ui-monospace, 'SFMono-Regular', Menlo, monospace; background: #f6f8fa; padding: .1em .3em; border-radius: 4px; }
+            pre { background: #f6f8fa; padding: 1rem; overflow-x: auto; border-radius: 6px; } pre code { padding: 0; background: none; }
+            pre.output { background: #0d1117; color: #e6edf3; } pre.output code { color: #e6edf3; }
+            table { border-collapse: collapse; margin: 1rem 0; font-size: .9rem; } th, td { border: 1px solid #d0d7de; padding: .3rem .6rem; text-align: right; }
+            th { background: #f6f8fa; } td:first-child, th:first-child { text-align: left; }
+            figure.chart { margin: 1.5rem 0; } figcaption { font-size: .85rem; color: #57606a; }
+            p.reproduce { font-size: .9rem; background: #fff8c5; padding: .4rem .8rem; border-radius: 6px; }
+            nav.toc { background: #f6f8fa; padding: .5rem 1.5rem; border-radius: 6px; } nav.toc ul { margin: .2rem 0; }
+            .verdict { font-weight: 600; }
+            """;
+}
