@@ -12,7 +12,6 @@ import org.zeromq.ZMQ;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.time.Instant;
@@ -36,7 +35,7 @@ public class sweep extends Step {
     @Option(names = "--quick", description = "only the cells that decide the claim, with a short budget each")
     boolean quick;
 
-    @Option(names = "--cell-seconds", description = "time for each cell (default: 10, or 2 with --quick)")
+    @Option(names = "--cell-seconds", description = "time for each cell (default: 10, or 5 with --quick)")
     Double cellSeconds;
 
     @Option(names = "--trials", defaultValue = "30", description = "most trials in a cell; a trial ends at its first loss (default: ${DEFAULT-VALUE})")
@@ -88,7 +87,7 @@ public class sweep extends Step {
     @Override
     protected int run() {
         if (maxTrials < 1) throw new LabException("--trials must be at least 1", Lab.USAGE);
-        double seconds = cellSeconds != null ? cellSeconds : quick ? 2 : 10;   // 45 cells of 10 s: under 8 minutes
+        double seconds = cellSeconds != null ? cellSeconds : quick ? 5 : 10;   // 45 cells of 10 s: under 8 minutes
         if (!(seconds > 0)) throw new LabException("--cell-seconds must be more than 0", Lab.USAGE);
         List<Cell> cells = cells(quick);
         String sweepId = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
@@ -101,9 +100,8 @@ public class sweep extends Step {
         try {
             for (Cell cell : cells) {
                 if (Lab.interrupted()) break;
-                if (cell.busy() && busy == null) busy = startBusyLoop();
+                if (cell.busy() && busy == null) busy = Load.busyCore();
                 Map<String, Object> row = measure(cell, seconds, sweepId);
-                row.put("load", cell.busy() ? "busy-core" : "idle");
                 long losses = (long) row.get("losses");
                 boolean agrees = switch (expected(cell)) {
                     case LOSS -> losses > 0;
@@ -197,6 +195,7 @@ public class sweep extends Step {
         o.timeoutMs = lab.timeoutMs;
         o.timeLimitSeconds = seconds;
         o.setWhen = cell.setWhen();
+        o.load = cell.busy() ? "busy-core" : "idle";
         boolean all = cell.carrier().equals("all");
         int dflt = 1000;   // ZeroMQ's default for every HWM
         o.repSndHwm = all || cell.carrier().equals("rep-sndhwm") ? cell.hwm() : dflt;
@@ -204,16 +203,5 @@ public class sweep extends Step {
         o.reqSndHwm = all || cell.carrier().equals("req-sndhwm") ? cell.hwm() : dflt;
         o.reqRcvHwm = all || cell.carrier().equals("req-rcvhwm") ? cell.hwm() : dflt;
         return o;
-    }
-
-    /** "One busy process on the other core": a shell spinning for as long as the loaded cells run. */
-    static Process startBusyLoop() {
-        try {
-            Process p = new ProcessBuilder("sh", "-c", "while :; do :; done").start();
-            Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly));
-            return p;
-        } catch (IOException e) {
-            throw new LabException("cannot start the busy process: " + e.getMessage());
-        }
     }
 }

@@ -45,9 +45,10 @@ class MechanismTest {
                 assertEquals(0, lost, "the full run lost nothing in " + key(quick) + ": " + r.out());
             } else {
                 // Lossy in the full run: demand a loss only where the quick budget makes missing it
-                // improbable, P(no loss) <= exp(-rate_low * n) < 1e-6, with rate_low the full run's 95% lower bound.
+                // improbable, P(no loss) <= exp(-rate_low * n) < 1e-4, with rate_low the full run's 95% lower bound
+                // (over tcp and ipc about 1e-3 per round trip, and a quick cell tries over 10,000 round trips).
                 double rateLow = Double.parseDouble(ref.get("loss_rate_low"));
-                if (rateLow * n > 14) assertTrue(lost > 0, "the full run lost replies in " + key(quick) + ": " + r.out());
+                if (rateLow * n > 9.2) assertTrue(lost > 0, "the full run lost replies in " + key(quick) + ": " + r.out());
             }
             assertEquals(quick.get("losses"), quick.get("confirmed_drops"), "every loss was a drop REP decided: " + key(quick));
         }

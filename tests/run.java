@@ -4,8 +4,11 @@
 // Run: ./jbang tests/run.java [TestClassName ...]
 //DEPS org.junit.jupiter:junit-jupiter:6.1.3
 //DEPS org.junit.platform:junit-platform-launcher:6.1.3
-//SOURCES ../scripts/*.java
-//SOURCES *Test.java Steps.java
+//DEPS com.google.code.gson:gson:2.13.1
+// Every step but libzmq, which needs Java 22+ and is run through the launcher (LibzmqTest).
+//SOURCES ../scripts/baseline.java ../scripts/hwm1.java ../scripts/hwm2.java ../scripts/retry.java
+//SOURCES ../scripts/anatomy.java ../scripts/sweep.java ../scripts/charts.java ../scripts/article.java
+//SOURCES *Test.java Steps.java Browser.java
 
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
@@ -20,7 +23,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 public class run {
-    static final List<Class<?>> ALL = List.of(StepsTest.class, MechanismTest.class, InputTest.class, DataTest.class, LauncherTest.class);
+    static final List<Class<?>> ALL = List.of(StepsTest.class, MechanismTest.class, ArticleTest.class, LibzmqTest.class, InputTest.class, DataTest.class,
+            LauncherTest.class);
 
     public static void main(String... args) {
         List<Class<?>> chosen = args.length == 0 ? ALL

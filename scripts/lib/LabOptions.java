@@ -52,6 +52,10 @@ public class LabOptions {
                     + "after-bind (REP after bind, REQ after connect) or after-connection (after the first round trip) (default: ${DEFAULT-VALUE})")
     public String setWhen;
 
+    @Option(names = "--load", defaultValue = "idle",
+            description = "idle, or busy-core: one spinning process on the other core while the run measures (default: ${DEFAULT-VALUE})")
+    public String load;
+
     @Option(names = "--out", description = "CSV file the run's row is appended to (default: data/<step>.csv in the repo)")
     public Path out;
 
@@ -65,6 +69,7 @@ public class LabOptions {
         if (budget < 1) return "--budget must be at least 1";
         if (timeoutMs < 1) return "--timeout must be at least 1 ms";
         if (!(timeLimitSeconds > 0)) return "--time-limit must be more than 0 seconds";
+        if (!load.equals("idle") && !load.equals("busy-core")) return "--load must be idle or busy-core";
         if (!SET_WHEN.contains(setWhen)) return "--set-when must be one of " + String.join(", ", SET_WHEN);
         if (endpoint != null) return Endpoints.problem(endpoint);
         return null;

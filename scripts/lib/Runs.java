@@ -56,7 +56,7 @@ public final class Runs {
         row.put("req_sndhwm", o.reqSndHwm);
         row.put("req_rcvhwm", o.reqRcvHwm);
         row.put("set_when", o.setWhen);
-        row.put("load", "idle");
+        row.put("load", o.load);
         row.put("budget", o.budget);
         row.put("time_limit_s", number(o.timeLimitSeconds));
         row.put("timeout_ms", o.timeoutMs);

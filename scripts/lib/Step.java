@@ -24,7 +24,14 @@ public abstract class Step implements Callable<Integer> {
         String problem = lab.problem();
         if (problem != null) throw new LabException(problem, Lab.USAGE);
         if (!lab.noRecord) Runs.checkWritable(csv(), columns());   // fail before the run, not after it
-        return run();
+        if (lab.load.equals("idle")) return run();
+        Process busy = Load.busyCore();
+        try {
+            say("I", "load: one busy process (pid %d) spins while the run measures", busy.pid());
+            return run();
+        } finally {
+            busy.destroyForcibly();
+        }
     }
 
     protected String name() { return spec.name(); }
@@ -54,7 +61,7 @@ public abstract class Step implements Callable<Integer> {
     }
 
     /** Appends the run's row (with provenance) to the step's CSV, atomically. */
-    void record(Map<String, Object> fields) {
+    protected void record(Map<String, Object> fields) {
         if (lab.noRecord) return;
         Path file = csv();
         Runs.append(file, columns(), Runs.row(name(), lab, fields));
@@ -62,7 +69,7 @@ public abstract class Step implements Callable<Integer> {
     }
 
     /** The one-line verdict, last line of the output, and the exit code that goes with it. */
-    int verdict(int code, String format, Object... args) {
+    protected int verdict(int code, String format, Object... args) {
         out().println(String.format(format, args));
         out().flush();
         return Lab.interrupted() ? Lab.INTERRUPTED : code;

@@ -34,6 +34,7 @@ final class Charts {
         if (d.has("retry")) put(charts, retry(d));
         if (d.has("hwm1") && d.has("hwm2") && d.has("baseline")) put(charts, latency(d));
         if (d.has("libzmq")) put(charts, libraries(d));
+        if (d.has("bench")) put(charts, bench(d));
         return charts;
     }
 
@@ -100,9 +101,10 @@ final class Charts {
     /** The Lazy Pirate client against SNDHWM=1: resends per run and what they cost in latency. */
     static Chart retry(Data d) {
         Table t = d.table("retry");
-        StringColumn run = StringColumn.create("run", t.stringColumn("timestamp").asList().stream().map(s -> s.replace("T", " ").replace("Z", "")).toList());
+        StringColumn run = StringColumn.create("run");
+        for (int i = 1; i <= t.rowCount(); i++) run.append("run " + i);
         Layout layout = Layout.builder().title("Lazy Pirate client vs. a REP with SNDHWM=1: resends and latency").height(420)
-                .xAxis(Axis.builder().title("run (UTC)").build())
+                .xAxis(Axis.builder().title("run, oldest first").build())
                 .yAxis(Axis.builder().title("resends in the run").build())
                 .yAxis2(Axis.builder().title("latency per request, µs (log scale)").type(Axis.Type.LOG).overlaying(ScatterTrace.YAxis.Y).side(Axis.Side.right).build())
                 .barMode(Layout.BarMode.GROUP).build();
@@ -117,12 +119,12 @@ final class Charts {
     static Chart latency(Data d) {
         List<Trace> traces = new ArrayList<>();
         StringBuilder caption = new StringBuilder("Each bar is the median over runs of the run's median round trip. ");
+        Map<String, Integer> steps = Map.of("hwm1", 1, "hwm2", 2, "baseline", 1000);
         for (String step : List.of("hwm1", "hwm2", "baseline")) {
-            Table t = d.table(step);
+            Table all = d.table(step), t = all.where(all.doubleColumn("rep_sndhwm").isEqualTo(steps.get(step)));
             Table m = t.summarize("p50_us", median).by("transport").sortAscendingOn("transport");
-            traces.add(BarTrace.builder(m.stringColumn("transport"), m.doubleColumn(1))
-                    .name("REP SNDHWM " + Runs.number(t.doubleColumn("rep_sndhwm").get(0))).build());
-            caption.append(d.caption(t)).append(". ");
+            traces.add(BarTrace.builder(m.stringColumn("transport"), m.doubleColumn(1)).name("REP SNDHWM " + steps.get(step)).build());
+            caption.append(d.caption(all)).append(". ");
         }
         Layout layout = Layout.builder().title("Round-trip latency by transport and REP SNDHWM").height(420).barMode(Layout.BarMode.GROUP)
                 .xAxis(Axis.builder().title("transport").build()).yAxis(Axis.builder().title("median round trip, µs").build()).build();
@@ -132,15 +134,35 @@ final class Charts {
     /** JeroMQ and libzmq side by side: lockstep round trips per second, per transport. */
     static Chart libraries(Data d) {
         List<Trace> traces = new ArrayList<>();
-        StringBuilder caption = new StringBuilder("Median over runs of each run's round trips per second (runs of 1,000 round trips or more). ");
+        StringBuilder caption = new StringBuilder("Median over runs of each run's round trips per second, "
+                + "from the runs that lost nothing in 10,000 round trips or more, idle. ");
         for (Table t : List.of(d.table("hwm2"), d.table("libzmq"))) {
-            Table long_ = t.where(t.doubleColumn("round_trips").isGreaterThanOrEqualTo(1000));
-            Table m = long_.summarize("rate_per_s", median).by("transport").sortAscendingOn("transport");
+            Table whole = t.where(t.doubleColumn("round_trips").isGreaterThanOrEqualTo(10_000)
+                    .and(t.doubleColumn("lost").isEqualTo(0)).and(t.stringColumn("load").isEqualTo("idle")));
+            Table m = whole.summarize("rate_per_s", median).by("transport").sortAscendingOn("transport");
             traces.add(BarTrace.builder(m.stringColumn("transport"), m.doubleColumn(1)).name(t.stringColumn("library").get(0)).build());
             caption.append(d.caption(t)).append(". ");
         }
         Layout layout = Layout.builder().title("Lockstep round trips per second: JeroMQ vs libzmq").height(420).barMode(Layout.BarMode.GROUP)
                 .xAxis(Axis.builder().title("transport").build()).yAxis(Axis.builder().title("round trips per second").build()).build();
         return new Chart("libraries", new Figure(layout, traces.toArray(Trace[]::new)), caption.toString().trim());
+    }
+
+    /** The newest benchmark run: median round trips per second per variant (bars) and median p99 latency (markers). */
+    static Chart bench(Data d) {
+        Table all = d.table("bench");
+        String last = all.stringColumn("timestamp").asList().stream().max(String::compareTo).orElseThrow().substring(0, 13);
+        Table t = all.where(all.stringColumn("timestamp").startsWith(last));
+        Layout layout = Layout.builder().title("What each choice costs: lockstep round trips per second and p99 latency").height(460)
+                .xAxis(Axis.builder().title("variant (loop, transport, REP SNDHWM if not 1000)").build())
+                .yAxis(Axis.builder().title("round trips per second (median of iterations)").build())
+                .yAxis2(Axis.builder().title("p99 latency, µs (log scale)").type(Axis.Type.LOG).overlaying(ScatterTrace.YAxis.Y).side(Axis.Side.right).build())
+                .build();
+        Trace rate = BarTrace.builder(t.stringColumn("variant"), t.doubleColumn("rate_median")).name("round trips/s").build();
+        Trace p99 = ScatterTrace.builder(t.stringColumn("variant"), t.doubleColumn("p99_median_us")).mode(ScatterTrace.Mode.MARKERS)
+                .yAxis(ScatterTrace.YAxis.Y2).name("p99 latency").build();
+        return new Chart("bench", new Figure(layout, rate, p99), "Each variant ran in " + Runs.number(t.doubleColumn("forks").max())
+                + " fresh JVMs, each with warm-up and " + Runs.number(t.doubleColumn("iterations").max()) + " measured iterations of "
+                + Runs.number(t.doubleColumn("iteration_s").max()) + " s; bars are medians over all measured iterations. " + d.caption(all) + ".");
     }
 }

@@ -38,7 +38,11 @@ final class Directives {
                 if (c == null) throw new LabException("the article wants chart '" + arg + "' but data/ cannot draw it");
                 yield block(Page.chart(c));
             }
-            case "table" -> block(Tables.sweep(Charts.latestSweep(data.table(arg))));
+            case "table" -> block(switch (arg) {
+                case "sweep" -> Tables.sweep(Charts.latestSweep(data.table(arg)));
+                case "advice" -> Tables.advice(data);
+                default -> throw new LabException("unknown table " + arg);
+            });
             case "reproduce" -> block("<p class=\"reproduce\">Reproduce this: <code>" + Page.escape(arg) + "</code></p>");
             case "toc" -> TOC;
             default -> throw new LabException("unknown directive @" + what);

@@ -18,14 +18,24 @@ final class Figures {
         if (d.has("libzmq")) {
             Table z = d.table("libzmq");
             hwm1(z.where(z.doubleColumn("rep_sndhwm").isEqualTo(1)), "libzmq");
-            noLoss(z.where(z.doubleColumn("rep_sndhwm").isGreaterThan(1)), "libzmq.hwm2plus");
+            for (int hwm : new int[] {2, 3, 8})
+                for (String load : List.of("idle", "busy-core")) {
+                    Table c = z.where(z.doubleColumn("rep_sndhwm").isEqualTo(hwm).and(z.stringColumn("load").isEqualTo(load))
+                            .and(z.stringColumn("transport").isEqualTo("tcp")));
+                    put("libzmq.hwm" + hwm + "." + load + ".runs", count(c.rowCount()));
+                    put("libzmq.hwm" + hwm + "." + load + ".lossy", count(c.doubleColumn("lost").sum()));
+                }
             put("libzmq.version", String.join(", ", z.stringColumn("library_version").unique().asList()));
         }
-        if (d.has("hwm2")) noLoss(d.table("hwm2"), "hwm2");
+        if (d.has("hwm2")) {
+            Table h = d.table("hwm2");
+            noLoss(h.where(h.doubleColumn("rep_sndhwm").isEqualTo(2)), "hwm2");
+        }
         if (d.has("baseline")) noLoss(d.table("baseline"), "baseline");
         if (d.has("retry")) retry(d.table("retry"));
         if (d.has("anatomy")) anatomy(d.table("anatomy"));
         if (d.has("sweep")) sweep(Charts.latestSweep(d.table("sweep")));
+        if (d.has("bench")) bench(d.table("bench"));
         if (d.has("hwm1")) {
             Table t = d.table("hwm1");
             put("env.java", String.join(", ", t.stringColumn("java").unique().asList()));
@@ -122,5 +132,27 @@ final class Figures {
             Table l = t.where(t.stringColumn("load").isEqualTo(load));
             put("sweep." + load + ".cells", count(l.rowCount()));
         }
+    }
+
+    /** The newest benchmark run, by variant, and the kit/raw ratios. */
+    private void bench(Table all) {
+        String last = all.stringColumn("timestamp").asList().stream().max(String::compareTo).orElseThrow().substring(0, 13);
+        Table t = all.where(all.stringColumn("timestamp").startsWith(last));
+        for (var r : t) {
+            String v = "bench." + r.getString("variant") + ".";
+            put(v + "rate", count(r.getDouble("rate_median")));
+            put(v + "min", count(r.getDouble("rate_min")));
+            put(v + "max", count(r.getDouble("rate_max")));
+            put(v + "p50", Runs.number(r.getDouble("p50_median_us")));
+            put(v + "p99", Runs.number(r.getDouble("p99_median_us")));
+        }
+        for (String tr : List.of("inproc", "tcp")) {
+            Table raw = t.where(t.stringColumn("variant").isEqualTo("raw-" + tr)), kit = t.where(t.stringColumn("variant").isEqualTo("kit-" + tr));
+            if (raw.rowCount() > 0 && kit.rowCount() > 0)
+                put("bench.ratio." + tr, String.format(Locale.ROOT, "%.2f", kit.doubleColumn("rate_median").get(0) / raw.doubleColumn("rate_median").get(0)));
+        }
+        put("bench.forks", Runs.number(t.doubleColumn("forks").max()));
+        put("bench.iterations", Runs.number(t.doubleColumn("iterations").max()));
+        put("bench.seconds", Runs.number(t.doubleColumn("iteration_s").max()));
     }
 }

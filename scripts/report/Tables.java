@@ -1,6 +1,9 @@
 import tech.tablesaw.api.Row;
 import tech.tablesaw.api.Table;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /** The sweep as an HTML table: one row a cell, in the order it ran. */
 final class Tables {
     private Tables() { }
@@ -21,5 +24,44 @@ final class Tables {
             t.append("</tr>\n");
         }
         return t.append("</tbody></table>\n").toString();
+    }
+
+    /**
+     * The common advice ("use SNDHWM=2"), tested on both libraries, idle and with a busy core, over tcp:
+     * JeroMQ from the sweep (HWM 2, 3) and hwm2 runs (HWM 8), libzmq from its own runs.
+     */
+    static String advice(Data d) {
+        List<String[]> rows = new ArrayList<>();
+        for (int hwm : new int[] {2, 3, 8})
+            for (String load : List.of("idle", "busy-core")) {
+                if (d.has("sweep") && hwm < 8) {
+                    Table s = Charts.latestSweep(d.table("sweep"));
+                    add(rows, "JeroMQ", hwm, load, s.where(s.stringColumn("carrier").isEqualTo("rep-sndhwm")
+                            .and(s.stringColumn("set_when").isEqualTo("before-bind"))), "trials", "losses");
+                }
+                if (d.has("hwm2") && hwm == 8) add(rows, "JeroMQ", hwm, load, d.table("hwm2"), null, "lost");
+                if (d.has("libzmq")) add(rows, "libzmq", hwm, load, d.table("libzmq"), null, "lost");
+            }
+        StringBuilder t = new StringBuilder("<table class=\"advice\"><thead><tr><th>library</th><th>REP SNDHWM</th><th>load</th>"
+                + "<th>runs</th><th>runs with a loss</th><th>round trips</th><th>lost</th><th>loss rate, 95% interval</th></tr></thead><tbody>\n");
+        for (String[] r : rows) {
+            t.append("<tr>");
+            for (String c : r) t.append("<td>").append(Page.escape(c)).append("</td>");
+            t.append("</tr>\n");
+        }
+        return t.append("</tbody></table>\n").toString();
+    }
+
+    private static void add(List<String[]> rows, String library, int hwm, String load, Table source, String runsColumn, String lostColumn) {
+        Table t = source.where(source.doubleColumn("rep_sndhwm").isEqualTo(hwm).and(source.stringColumn("load").isEqualTo(load))
+                .and(source.stringColumn("transport").isEqualTo("tcp")));
+        if (t.rowCount() == 0) return;
+        long runs = runsColumn == null ? t.rowCount() : (long) t.doubleColumn(runsColumn).sum();
+        long lossyRuns = runsColumn == null ? t.where(t.doubleColumn("lost").isGreaterThan(0)).rowCount() : (long) t.doubleColumn(lostColumn).sum();
+        long lost = (long) t.doubleColumn(lostColumn).sum();
+        long tried = (long) t.doubleColumn("round_trips").sum() + (runsColumn == null ? lost : 0);
+        double[] ci = Stats.interval95(tried, lost);
+        rows.add(new String[] {library, String.valueOf(hwm), load, Figures.count(runs), Figures.count(lossyRuns), Figures.count(tried),
+                Figures.count(lost), Figures.rate((double) lost / Math.max(1, tried)) + " (" + Figures.rate(ci[0]) + " to " + Figures.rate(ci[1]) + ")"});
     }
 }

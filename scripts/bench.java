@@ -1,0 +1,287 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+// Claim: what each choice costs, measured with care: lockstep REQ/REP round trips per second and latency for a
+// minimal raw JeroMQ loop, the kit's own loop (which must stay within 10% of raw), REP SNDHWM 2 / 1000 / 0, and the
+// Lazy Pirate client without faults, over inproc and tcp; with the floor, a plain Java TCP ping-pong on loopback.
+// Each variant runs in several fresh JVMs (forks), each with warm-up and measured iterations; the verdict gives
+// medians and spread, never one run. No figure here is asserted by a test.
+// Run: jbang bench           (about 4 minutes; exit 0 = the kit loop is within 10% of raw on every transport)
+//SOURCES lib/*.java retry.java
+
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Round-trip rate and latency of the raw loop, the kit loop, HWM choices, the retry client and the TCP floor.")
+public class bench extends Step {
+    static final Map<String, String> DEFAULTS = Map.of("budget", "100000000", "timeout", "1000");
+
+    /** A variant: what runs, on which transport, with which REP SNDHWM. */
+    record Variant(String name, String transport, int hwm) { }
+
+    static final List<Variant> VARIANTS = List.of(
+            new Variant("raw", "inproc", 1000), new Variant("kit", "inproc", 1000),
+            new Variant("raw", "tcp", 1000), new Variant("kit", "tcp", 1000),
+            new Variant("kit", "inproc", 2), new Variant("kit", "inproc", 0),
+            new Variant("kit", "tcp", 2), new Variant("kit", "tcp", 0),
+            new Variant("retry", "inproc", 1000), new Variant("retry", "tcp", 1000),
+            new Variant("java-socket", "tcp", 0));
+
+    @Option(names = "--forks", defaultValue = "2", description = "fresh JVMs per variant (default: ${DEFAULT-VALUE})")
+    int forks;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "warm-up iterations per fork, not measured (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--iterations", defaultValue = "5", description = "measured iterations per fork (default: ${DEFAULT-VALUE})")
+    int iterations;
+
+    @Option(names = "--seconds", defaultValue = "1", description = "length of one iteration, s (default: ${DEFAULT-VALUE})")
+    double seconds;
+
+    @Option(names = "--only", split = ",", description = "run only these variants, e.g. raw-tcp,kit-tcp")
+    List<String> only;
+
+    @Option(names = "--child", hidden = true, description = "internal: run one variant in this JVM and print its iterations")
+    String child;
+
+    public static void main(String... args) {
+        Lab.main(new bench(), args, DEFAULTS);
+    }
+
+    @Override
+    protected List<String> columns() {
+        return Stream.concat(Runs.COLUMNS.stream(), Stream.of("variant", "forks", "iterations", "iteration_s",
+                "rate_median", "rate_min", "rate_max", "p50_median_us", "p99_median_us")).toList();
+    }
+
+    static String id(Variant v) { return v.name() + "-" + v.transport() + (v.name().equals("kit") && v.hwm() != 1000 ? "-hwm" + v.hwm() : ""); }
+
+    @Override
+    protected int run() {
+        if (forks < 1 || warmup < 0 || iterations < 1 || !(seconds > 0))
+            throw new LabException("--forks and --iterations must be at least 1, --warmup 0 or more, --seconds more than 0", Lab.USAGE);
+        if (child != null) return runChild(child);
+        List<Variant> chosen = VARIANTS.stream().filter(v -> only == null || only.contains(id(v))).toList();
+        if (chosen.isEmpty()) throw new LabException("--only names no variant; they are " + VARIANTS.stream().map(bench::id).toList(), Lab.USAGE);
+        say("I", "%s on Java %s, %d cores; %d variants x %d forks x (%d warm-up + %d measured) iterations of %s s",
+                Runs.jeromqVersion(), Runtime.version(), Runtime.getRuntime().availableProcessors(), chosen.size(), forks,
+                warmup, iterations, Runs.number(seconds));
+        Map<String, double[]> medians = new LinkedHashMap<>();
+        for (Variant v : chosen) {
+            if (Lab.interrupted()) break;
+            List<double[]> its = new ArrayList<>();   // {rate, p50, p99} per measured iteration
+            for (int f = 0; f < forks; f++) its.addAll(fork(v));
+            double[] rates = its.stream().mapToDouble(x -> x[0]).sorted().toArray();
+            double rate = median(rates), p50 = median(its.stream().mapToDouble(x -> x[1]).toArray()),
+                    p99 = median(its.stream().mapToDouble(x -> x[2]).toArray());
+            medians.put(id(v), new double[] {rate, p50, p99});
+            say("I", "%-18s %,10.0f round trips/s (min %,.0f, max %,.0f)  p50 %7.1f us  p99 %8.1f us",
+                    id(v), rate, rates[0], rates[rates.length - 1], p50, p99);
+            record(row(v, rate, rates[0], rates[rates.length - 1], p50, p99));
+        }
+        List<String> ratios = new ArrayList<>();
+        boolean within = true;
+        for (String t : List.of("inproc", "tcp")) {
+            double[] raw = medians.get("raw-" + t), kit = medians.get("kit-" + t);
+            if (raw == null || kit == null) continue;
+            double ratio = kit[0] / raw[0];
+            within &= ratio >= 0.9;
+            ratios.add(String.format("%s %.2f", t, ratio));
+        }
+        if (ratios.isEmpty()) return verdict(Lab.SHOWN, "OK %d variants measured", medians.size());
+        return verdict(within ? Lab.SHOWN : Lab.NOT_SHOWN, "%s: kit loop / raw loop rate = %s (must be >= 0.90)",
+                within ? "OK" : "SLOW", String.join(", ", ratios));
+    }
+
+    private Map<String, Object> row(Variant v, double rate, double min, double max, double p50, double p99) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("transport", v.transport());
+        f.put("rep_sndhwm", v.hwm());
+        f.put("variant", id(v));
+        f.put("forks", forks);
+        f.put("iterations", iterations);
+        f.put("iteration_s", Runs.number(seconds));
+        f.put("rate_median", Runs.number(rate));
+        f.put("rate_min", Runs.number(min));
+        f.put("rate_max", Runs.number(max));
+        f.put("p50_median_us", Runs.number(p50));
+        f.put("p99_median_us", Runs.number(p99));
+        f.put("round_trips", "");
+        f.put("lost", 0);
+        f.put("stop", "budget");
+        return f;
+    }
+
+    static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /** One fresh JVM running the variant; its measured iterations as {rate, p50 us, p99 us}. */
+    private List<double[]> fork(Variant v) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "bench", "--child", id(v), "--no-record",
+                "--warmup", String.valueOf(warmup), "--iterations", String.valueOf(iterations), "--seconds", String.valueOf(seconds)));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            List<double[]> out = new ArrayList<>();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+                for (String line; (line = r.readLine()) != null; )
+                    if (line.startsWith("ITER ")) out.add(Arrays.stream(line.substring(5).split(" ")).mapToDouble(Double::parseDouble).toArray());
+            }
+            if (p.waitFor() != 0 || out.size() != iterations) throw new LabException("fork for " + id(v) + " failed (exit " + p.exitValue() + ")");
+            return out;
+        } catch (java.io.IOException e) {
+            throw new LabException("cannot start a fork: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LabException("interrupted");
+        }
+    }
+
+    /** In the fork: warm-up, then measured iterations, each printed as "ITER rate p50 p99". */
+    private int runChild(String name) {
+        Variant v = VARIANTS.stream().filter(x -> id(x).equals(name)).findFirst().orElseThrow(() -> new LabException("no variant " + name, Lab.USAGE));
+        for (int i = 0; i < warmup + iterations; i++) {
+            Lockstep.Result r = once(v);
+            if (i >= warmup) out().printf("ITER %.1f %.2f %.2f%n", r.ratePerSecond(), r.percentileMicros(50), r.percentileMicros(99));
+        }
+        out().flush();
+        return Lab.SHOWN;
+    }
+
+    /** One iteration of `seconds` on fresh sockets. */
+    private Lockstep.Result once(Variant v) {
+        LabOptions o = new LabOptions();
+        o.transport = LabOptions.Transport.valueOf(v.transport());
+        o.budget = lab.budget;
+        o.timeoutMs = lab.timeoutMs;
+        o.timeLimitSeconds = seconds;
+        o.setWhen = "before-bind";
+        o.load = "idle";
+        o.repSndHwm = v.hwm();
+        o.repRcvHwm = o.reqSndHwm = o.reqRcvHwm = 1000;
+        PrintWriter quiet = new PrintWriter(Writer.nullWriter());
+        return switch (v.name()) {
+            case "kit" -> Lockstep.run(o, quiet, e -> { });
+            case "raw" -> raw(o);
+            case "retry" -> retryClient(o);
+            case "java-socket" -> javaSocket();
+            default -> throw new IllegalStateException(v.name());
+        };
+    }
+
+    /** The minimal lockstep: no watch, no progress, no ids checked; only a clock read per round trip. */
+    private Lockstep.Result raw(LabOptions o) {
+        try (ZContext ctx = new ZContext(1)) {
+            ZMQ.Socket rep = ctx.createSocket(SocketType.REP), req = ctx.createSocket(SocketType.REQ);
+            rep.setLinger(0);
+            req.setLinger(0);
+            rep.setSndHWM(o.repSndHwm);
+            rep.bind(o.bindEndpoint());
+            String endpoint = rep.getLastEndpoint();
+            Thread server = new Thread(() -> {
+                try {
+                    for (byte[] m; (m = rep.recv()) != null; ) rep.send(m);
+                } catch (RuntimeException closed) {
+                    // the context closes under it: the iteration is over
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            req.connect(endpoint);
+            byte[] ping = "1".getBytes(ZMQ.CHARSET);
+            long[] lat = new long[1 << 20];
+            long n = 0, start = System.nanoTime(), end = start + (long) (seconds * 1e9), t0 = start;
+            while (t0 < end) {
+                req.send(ping);
+                req.recv();
+                long t1 = System.nanoTime();
+                lat[(int) (n++ & (lat.length - 1))] = t1 - t0;
+                t0 = t1;
+            }
+            return new Lockstep.Result(n, 0, false, Lockstep.Stop.time_limit, (t0 - start) / 1e9,
+                    Arrays.copyOf(lat, (int) Math.min(n, lat.length)), endpoint);
+        }
+    }
+
+    /** The Lazy Pirate client of the retry step against a REP with no drops (HWM 1000). */
+    private Lockstep.Result retryClient(LabOptions o) {
+        retry client = new retry();
+        client.lab = o;
+        client.maxRetries = 3;
+        try (ZContext ctx = new ZContext(1); EchoServer server = new EchoServer(ctx, o)) {
+            String endpoint = server.endpoint();
+            ZMQ.Socket req = client.connect(ctx, endpoint);
+            long[] lat = new long[1 << 20];
+            long n = 0, start = System.nanoTime(), end = start + (long) (seconds * 1e9), t0 = start;
+            while (t0 < end) {
+                req = client.request(ctx, endpoint, req, n + 1);
+                long t1 = System.nanoTime();
+                lat[(int) (n++ & (lat.length - 1))] = t1 - t0;
+                t0 = t1;
+            }
+            req.close();
+            return new Lockstep.Result(n, 0, false, Lockstep.Stop.time_limit, (t0 - start) / 1e9,
+                    Arrays.copyOf(lat, (int) Math.min(n, lat.length)), endpoint);
+        }
+    }
+
+    /** The floor: one 8-byte message each way over a plain loopback TCP socket, Nagle off. */
+    private Lockstep.Result javaSocket() {
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (Socket s = listener.accept()) {
+                    s.setTcpNoDelay(true);
+                    DataInputStream in = new DataInputStream(s.getInputStream());
+                    DataOutputStream out = new DataOutputStream(s.getOutputStream());
+                    while (true) { out.writeLong(in.readLong()); out.flush(); }
+                } catch (java.io.IOException closed) {
+                    // the client hung up: the iteration is over
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), listener.getLocalPort())) {
+                s.setTcpNoDelay(true);
+                DataInputStream in = new DataInputStream(s.getInputStream());
+                DataOutputStream out = new DataOutputStream(s.getOutputStream());
+                long[] lat = new long[1 << 20];
+                long n = 0, start = System.nanoTime(), end = start + (long) (seconds * 1e9), t0 = start;
+                while (t0 < end) {
+                    out.writeLong(n);
+                    out.flush();
+                    in.readLong();
+                    long t1 = System.nanoTime();
+                    lat[(int) (n++ & (lat.length - 1))] = t1 - t0;
+                    t0 = t1;
+                }
+                return new Lockstep.Result(n, 0, false, Lockstep.Stop.time_limit, (t0 - start) / 1e9,
+                        Arrays.copyOf(lat, (int) Math.min(n, lat.length)), "tcp://127.0.0.1:" + listener.getLocalPort());
+            }
+        } catch (java.io.IOException e) {
+            throw new LabException("loopback socket: " + e.getMessage());
+        }
+    }
+}
