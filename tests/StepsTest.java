@@ -64,7 +64,7 @@ class StepsTest {
     @Test
     void retryAnswersEveryRequestExactlyOnce() throws Exception {
         Path csv = dir.resolve("retry.csv");
-        Steps r = Steps.run(new retry(), retry.DEFAULTS, "--budget", "5000", "--out", csv.toString());
+        Steps r = Steps.run(new retry(), retry.DEFAULTS, "--budget", "5000", "--time-limit", "150", "--out", csv.toString());
         assertEquals(Lab.SHOWN, r.code(), r.out());
         assertTrue(r.verdict().startsWith("OK 5,000 requests, 5,000 answered once, 0 abandoned"), r.verdict());
         Map<String, String> row = Steps.lastRow(csv);
@@ -77,13 +77,14 @@ class StepsTest {
 
     @Test
     void retryRecoversFromRealDrops() throws Exception {
-        // With SNDHWM=1 replies are dropped about once per thousand round trips over tcp (see above), so
-        // 20,000 requests need resends; the odds of none are below e^-15. Each one must still succeed.
+        // The Lazy Pirate client resent 7 to 138 times per 5,000 to 10,000 requests in the committed runs
+        // (data/retry.csv): at the lowest rate, 1.4e-3, 10,000 requests see no drop with odds below e^-14.
+        // Each resend waits the 100 ms timeout, so the time limit allows for 2.4% drops and more.
         Path csv = dir.resolve("retry.csv");
-        Steps r = Steps.run(new retry(), retry.DEFAULTS, "--budget", "20000", "--out", csv.toString());
+        Steps r = Steps.run(new retry(), retry.DEFAULTS, "--budget", "10000", "--time-limit", "150", "--out", csv.toString());
         assertEquals(Lab.SHOWN, r.code(), r.out());
         Map<String, String> row = Steps.lastRow(csv);
         assertTrue(Long.parseLong(row.get("retries")) > 0, "no drop to recover from: " + row);
-        assertEquals("20000", row.get("round_trips"));
+        assertEquals("10000", row.get("round_trips"));
     }
 }

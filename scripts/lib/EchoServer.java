@@ -75,8 +75,7 @@ public final class EchoServer implements AutoCloseable {
                 return;
             }
             if (o.setWhen.equals("after-bind")) o.applyRepHwm(rep);
-            // JeroMQ names a chosen ipc port with unprintable characters: keep the endpoint readable.
-            bound.complete(rep.getLastEndpoint().replaceAll("[^\\x20-\\x7e]", "?"));
+            bound.complete(rep.getLastEndpoint());
             boolean late = o.setWhen.equals("after-connection");
             long highest = -1;
             // --8<-- [start:rep-loop]

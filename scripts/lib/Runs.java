@@ -149,8 +149,13 @@ public final class Runs {
         }
     }
 
+    /** JeroMQ names a chosen ipc port with arbitrary characters, newlines among them: show them as '?'. */
+    public static String printable(String s) {
+        return s.replaceAll("\\p{Cntrl}", "?");
+    }
+
     private static String cell(Object v) {
-        String s = String.valueOf(v).replaceAll("\\p{Cntrl}", "?");   // one row is one line
+        String s = printable(String.valueOf(v));   // one row is one line
         return s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s;
     }
 

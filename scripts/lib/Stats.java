@@ -27,6 +27,7 @@ public final class Stats {
     public static double[] interval95(long n, long x) {
         if (n == 0) return new double[] {0, 1};
         if (x == 0) return new double[] {0, zeroEventUpperBound(n)};
+        if (x >= n) return new double[] {Math.pow(0.025, 1.0 / n), 1};   // every trial an event: the exact lower bound
         ConfidenceInterval ci = new ClopperPearsonInterval().createInterval((int) n, (int) x, 0.95);
         return new double[] {ci.getLowerBound(), ci.getUpperBound()};
     }

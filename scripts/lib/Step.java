@@ -55,7 +55,7 @@ public abstract class Step implements Callable<Integer> {
         say("I", "%s on Java %s, %s, %d cores", Runs.jeromqVersion(), Runtime.version(),
                 System.getProperty("os.name"), Runtime.getRuntime().availableProcessors());
         say("I", "REP binds %s with SNDHWM=%d RCVHWM=%d; REQ connects with SNDHWM=%d RCVHWM=%d",
-                endpoint, lab.repSndHwm, lab.repRcvHwm, lab.reqSndHwm, lab.reqRcvHwm);
+                Runs.printable(endpoint), lab.repSndHwm, lab.repRcvHwm, lab.reqSndHwm, lab.reqRcvHwm);
         say("I", "REQ waits up to %d ms for each reply; budget %,d, time limit %s s",
                 lab.timeoutMs, lab.budget, Runs.number(lab.timeLimitSeconds));
     }
