@@ -61,7 +61,7 @@ public class anatomy extends Step {
         say("I", "HWM=%d: %,d round trips, %d lost; recv() saw a stale acknowledgement %,d times, the REP lagged by at most %d",
                 compareHwm, b.roundTrips(), b.lost(), second.stale, second.maxLag);
 
-        boolean shown = first.drop != null && a.lost() == 1 && a.repSendReturnedTrue() && b.lost() == 0
+        boolean shown = first.drop != null && a.lost() == 1 && Boolean.TRUE.equals(a.repSendReturnedTrue()) && b.lost() == 0
                 && second.drop == null && b.stop() == Lockstep.Stop.budget;
         if (first.drop == null)
             return verdict(Lab.NOT_SHOWN, "NOT SHOWN: no drop at HWM=%d in %,d round trips (%s)", firstHwm, a.roundTrips(), a.stop());

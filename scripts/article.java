@@ -2,7 +2,7 @@
 // The main job: runs every step the article needs (fresh data, appended to data/), keeps each step's output,
 // draws the charts and renders article/article.md into article/index.html, one self-contained page that works
 // offline. Code in the article is included from the scripts by marker and every figure is filled in from data/.
-// Run: jbang article                (about 3 minutes)      jbang article --reuse-data   (render only, seconds)
+// Run: jbang article                (under 3 minutes)      jbang article --reuse-data   (render only, seconds)
 //DEPS org.commonmark:commonmark:0.32.0
 //DEPS org.commonmark:commonmark-ext-gfm-tables:0.32.0
 //DEPS org.commonmark:commonmark-ext-heading-anchor:0.32.0
@@ -34,13 +34,14 @@ public class article implements Callable<Integer> {
     static final List<Run> STEPS = List.of(
             new Run("hwm1", "hwm1 --runs 10"),
             new Run("hwm1-ipc", "hwm1 --runs 10 --transport ipc"),
-            new Run("hwm2", "hwm2 --budget 50000"),
+            new Run("hwm2", "hwm2 --budget 30000"),
             new Run("baseline", "baseline --budget 20000"),
             new Run("retry", "retry --budget 5000"),
-            new Run("anatomy", "anatomy --budget 30000"),
-            new Run("sweep", "sweep --quick"),
-            new Run("libzmq", "libzmq --budget 1000000 --time-limit 30"),
-            new Run("libzmq-hwm2", "libzmq --rep-sndhwm 2 --budget 200000 --time-limit 30"));
+            new Run("anatomy", "anatomy --budget 20000"),
+            new Run("sweep", "sweep --quick --cell-seconds 3"),
+            new Run("libzmq", "libzmq --runs 3 --time-limit 20"),
+            new Run("libzmq-hwm2", "libzmq --rep-sndhwm 2 --time-limit 10"),
+            new Run("bench", "bench --forks 1 --warmup 1 --iterations 2"));
 
     @Option(names = "--reuse-data", description = "render from data/ as it is; run no step")
     boolean reuseData;

@@ -17,6 +17,9 @@ public class baseline extends Step {
     }
 
     @Override
+    protected boolean separable() { return true; }
+
+    @Override
     protected int run() {
         return NoLoss.check(this, Lockstep.run(lab, err(), this::describeSetup));
     }

@@ -70,9 +70,11 @@ public class bench extends Step {
 
     @Override
     protected List<String> columns() {
-        return Stream.concat(Runs.COLUMNS.stream(), Stream.of("variant", "forks", "iterations", "iteration_s",
+        return Stream.concat(Runs.COLUMNS.stream(), Stream.of("bench_id", "variant", "forks", "iterations", "iteration_s",
                 "rate_median", "rate_min", "rate_max", "p50_median_us", "p99_median_us")).toList();
     }
+
+    private String benchId;   // the start of this run: its rows belong together
 
     static String id(Variant v) { return v.name() + "-" + v.transport() + (v.name().equals("kit") && v.hwm() != 1000 ? "-hwm" + v.hwm() : ""); }
 
@@ -87,9 +89,10 @@ public class bench extends Step {
                 Runs.jeromqVersion(), Runtime.version(), Runtime.getRuntime().availableProcessors(), chosen.size(), forks,
                 warmup, iterations, Runs.number(seconds));
         Map<String, double[]> medians = new LinkedHashMap<>();
+        benchId = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
         for (Variant v : chosen) {
             if (Lab.interrupted()) break;
-            List<double[]> its = new ArrayList<>();   // {rate, p50, p99} per measured iteration
+            List<double[]> its = new ArrayList<>();   // {rate, p50, p99, round trips} per measured iteration
             for (int f = 0; f < forks; f++) its.addAll(fork(v));
             double[] rates = its.stream().mapToDouble(x -> x[0]).sorted().toArray();
             double rate = median(rates), p50 = median(its.stream().mapToDouble(x -> x[1]).toArray()),
@@ -97,7 +100,7 @@ public class bench extends Step {
             medians.put(id(v), new double[] {rate, p50, p99});
             say("I", "%-18s %,10.0f round trips/s (min %,.0f, max %,.0f)  p50 %7.1f us  p99 %8.1f us",
                     id(v), rate, rates[0], rates[rates.length - 1], p50, p99);
-            record(row(v, rate, rates[0], rates[rates.length - 1], p50, p99));
+            record(row(v, rate, rates[0], rates[rates.length - 1], p50, p99, (long) its.stream().mapToDouble(x -> x[3]).sum()));
         }
         List<String> ratios = new ArrayList<>();
         boolean within = true;
@@ -113,10 +116,11 @@ public class bench extends Step {
                 within ? "OK" : "SLOW", String.join(", ", ratios));
     }
 
-    private Map<String, Object> row(Variant v, double rate, double min, double max, double p50, double p99) {
+    private Map<String, Object> row(Variant v, double rate, double min, double max, double p50, double p99, long roundTrips) {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("transport", v.transport());
         f.put("rep_sndhwm", v.hwm());
+        f.put("bench_id", benchId);
         f.put("variant", id(v));
         f.put("forks", forks);
         f.put("iterations", iterations);
@@ -126,7 +130,7 @@ public class bench extends Step {
         f.put("rate_max", Runs.number(max));
         f.put("p50_median_us", Runs.number(p50));
         f.put("p99_median_us", Runs.number(p99));
-        f.put("round_trips", "");
+        f.put("round_trips", roundTrips);   // the measured iterations' round trips, all forks
         f.put("lost", 0);
         f.put("stop", "budget");
         return f;
@@ -138,7 +142,7 @@ public class bench extends Step {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    /** One fresh JVM running the variant; its measured iterations as {rate, p50 us, p99 us}. */
+    /** One fresh JVM running the variant; its measured iterations as {rate, p50 us, p99 us, round trips}. */
     private List<double[]> fork(Variant v) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "bench", "--child", id(v), "--no-record",
@@ -165,7 +169,7 @@ public class bench extends Step {
         Variant v = VARIANTS.stream().filter(x -> id(x).equals(name)).findFirst().orElseThrow(() -> new LabException("no variant " + name, Lab.USAGE));
         for (int i = 0; i < warmup + iterations; i++) {
             Lockstep.Result r = once(v);
-            if (i >= warmup) out().printf("ITER %.1f %.2f %.2f%n", r.ratePerSecond(), r.percentileMicros(50), r.percentileMicros(99));
+            if (i >= warmup) out().printf("ITER %.1f %.2f %.2f %d%n", r.ratePerSecond(), r.percentileMicros(50), r.percentileMicros(99), r.roundTrips());
         }
         out().flush();
         return Lab.SHOWN;
@@ -173,15 +177,12 @@ public class bench extends Step {
 
     /** One iteration of `seconds` on fresh sockets. */
     private Lockstep.Result once(Variant v) {
-        LabOptions o = new LabOptions();
+        LabOptions o = LabOptions.defaults();
         o.transport = LabOptions.Transport.valueOf(v.transport());
         o.budget = lab.budget;
         o.timeoutMs = lab.timeoutMs;
         o.timeLimitSeconds = seconds;
-        o.setWhen = "before-bind";
-        o.load = "idle";
         o.repSndHwm = v.hwm();
-        o.repRcvHwm = o.reqSndHwm = o.reqRcvHwm = 1000;
         PrintWriter quiet = new PrintWriter(Writer.nullWriter());
         return switch (v.name()) {
             case "kit" -> Lockstep.run(o, quiet, e -> { });

@@ -23,6 +23,9 @@ public class hwm1 extends Step {
     }
 
     @Override
+    protected boolean separable() { return true; }
+
+    @Override
     protected int run() {
         return FirstLoss.run(this, runs, i -> Lockstep.run(lab, err(), i == 0 ? this::describeSetup : e -> { }), Runs::fields);
     }

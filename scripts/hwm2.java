@@ -18,6 +18,9 @@ public class hwm2 extends Step {
     }
 
     @Override
+    protected boolean separable() { return true; }
+
+    @Override
     protected int run() {
         return NoLoss.check(this, Lockstep.run(lab, err(), this::describeSetup));
     }

@@ -189,7 +189,7 @@ public class sweep extends Step {
     }
 
     LabOptions optionsFor(Cell cell, double seconds) {
-        LabOptions o = new LabOptions();
+        LabOptions o = LabOptions.defaults();
         o.transport = LabOptions.Transport.valueOf(cell.transport());
         o.budget = lab.budget;
         o.timeoutMs = lab.timeoutMs;

@@ -43,6 +43,10 @@ class InputTest {
             "--endpoint=tcp:/127.0.0.1:1 | malformed endpoint",
             "--endpoint=tcp://127.0.0.1:99999 | port out of range",
             "--endpoint=tcp://10.1.2.3:5555 | not loopback",
+            "--role=rep                  | needs --endpoint",
+            "--role=server               | --role must be both, rep or req",
+            "--load=heavy                | --load must be idle or busy-core",
+            "--set-when=later            | --set-when must be one of",
     })
     void badOptionIsAUsageError(String arg, String words) {
         Steps r = hwm1(arg);
@@ -83,5 +87,58 @@ class InputTest {
                 "--rep-sndhwm", "--rep-rcvhwm", "--req-sndhwm", "--req-rcvhwm", "--out"})
             assertTrue(r.out().contains(opt), opt);
         assertTrue(r.out().contains("REP send high-water mark, 0 = no limit (default: 1)"), r.out());
+    }
+
+    @Test
+    void chartsWithAMissingDataFileSaysWhichAndWritesNothing() {
+        Path page = dir.resolve("charts.html");
+        Steps r = Steps.run(new charts(), java.util.Map.of(), "--data", dir.toString(), "--out", page.toString());
+        assertOneLineError(r, Lab.FAILED, "missing data file");
+        assertTrue(r.err().contains("hwm1.csv") && r.err().contains("run ./jbang hwm1 first"), r.err());
+        assertFalse(Files.exists(page), "no page on bad input");
+    }
+
+    @Test
+    void chartsWithAMalformedRowSaysSoAndWritesNothing() throws Exception {
+        for (String name : new String[] {"hwm1", "hwm2", "baseline", "retry", "sweep"})
+            Files.copy(Runs.dataDir().resolve(name + ".csv"), dir.resolve(name + ".csv"));
+        Files.writeString(dir.resolve("hwm1.csv"), "2026-11-25T00:00:00Z,hwm1,jeromq,short row\n", java.nio.file.StandardOpenOption.APPEND);
+        Path page = dir.resolve("charts.html");
+        Steps r = Steps.run(new charts(), java.util.Map.of(), "--data", dir.toString(), "--out", page.toString());
+        assertOneLineError(r, Lab.FAILED, "malformed CSV");
+        assertFalse(Files.exists(page));
+    }
+
+    @Test
+    void sigtermInTheMiddleOfARunKeepsAConsistentRow() throws Exception {
+        Path csv = dir.resolve("hwm2.csv");
+        Path log = dir.resolve("log.txt");
+        Process p = new ProcessBuilder(LauncherTest.ROOT.resolve("jbang").toString(), "hwm2", "--budget", "100000000",
+                "--time-limit", "120", "--out", csv.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < end && !(Files.exists(log) && Files.readString(log).contains("REQ waits"))) Thread.sleep(100);
+        Thread.sleep(1500);   // in the middle of the loop
+        p.destroy();          // SIGTERM (the launcher exec'd the JVM, so the signal reaches it)
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the run stopped");
+        String out = Files.readString(log);
+        assertEquals(143, p.exitValue(), "exit on SIGTERM (128 + 15): " + out);
+        assertTrue(out.contains("stopped early: interrupted"), out);
+        assertFalse(out.contains("Exception"), out);
+        var row = Steps.lastRow(csv);
+        assertEquals("interrupted", row.get("stop"));
+        assertTrue(Long.parseLong(row.get("round_trips")) > 0);
+        DataTest.assertWellFormed(csv);
+    }
+
+    @Test
+    void nothingListeningAtTheConnectEndpointIsABoundedWaitThenOneLine() throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        long t0 = System.nanoTime();
+        Steps r = hwm1("--role", "req", "--endpoint", "tcp://127.0.0.1:" + port, "--connect-timeout", "500");
+        assertOneLineError(r, Lab.FAILED, "nothing answered at tcp://127.0.0.1:" + port + " within 500 ms");
+        assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "bounded wait");
     }
 }

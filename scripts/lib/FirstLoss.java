@@ -10,6 +10,11 @@ import java.util.function.IntFunction;
 final class FirstLoss {
     private FirstLoss() { }
 
+    /** What is known of the REP's send() for the lost reply: nothing, when the REP is another process. */
+    static String repSaid(Step step, Lockstep.Result r) {
+        return step.lab.role.equals("req") ? "REP in another process" : "REP send returned " + r.repSendReturnedTrue();
+    }
+
     /** once(i) performs run i (0-based); fields(r) is the row to record for it. */
     static int run(Step step, int runs, IntFunction<Lockstep.Result> once, Function<Lockstep.Result, Map<String, Object>> fields) {
         if (runs < 1) throw new LabException("--runs must be at least 1", Lab.USAGE);
@@ -20,17 +25,17 @@ final class FirstLoss {
             if (r.lostAt() > 0) firstLoss[lossy++] = r.lostAt();
             if (runs == 1 && r.lostAt() > 0) {
                 step.say("W", "request %d: no reply within %d ms; REQ can never send again", r.lostAt(), step.lab.timeoutMs);
-                step.say("I", "REP received request %d and its send() returned %s: the reply was dropped %s",
-                        r.lostAt(), r.repSendReturnedTrue(), r.repSendReturnedTrue() ? "silently" : "with an error");
+                if (!step.lab.role.equals("req"))
+                    step.say("I", "REP received request %d and its send() returned %s: the reply was dropped %s",
+                            r.lostAt(), r.repSendReturnedTrue(), Boolean.TRUE.equals(r.repSendReturnedTrue()) ? "silently" : "with an error");
             }
             if (runs > 1) step.say("I", "run %d: %s", done + 1, r.lostAt() > 0
-                    ? String.format("lost reply %d (REP send returned %s)", r.lostAt(), r.repSendReturnedTrue())
+                    ? String.format("lost reply %d (%s)", r.lostAt(), repSaid(step, r))
                     : String.format("no loss in %,d round trips (%s)", r.roundTrips(), r.stop()));
             step.record(fields.apply(r));
             if (runs == 1) {
                 return r.lostAt() > 0
-                        ? step.verdict(Lab.SHOWN, "LOST reply %d after %d round trips (REP send returned %s)",
-                                r.lostAt(), r.roundTrips(), r.repSendReturnedTrue())
+                        ? step.verdict(Lab.SHOWN, "LOST reply %d after %d round trips (%s)", r.lostAt(), r.roundTrips(), repSaid(step, r))
                         : step.verdict(Lab.NOT_SHOWN, "NO LOSS in %,d round trips (%s), loss rate < %.2g (95%%)", r.roundTrips(),
                                 r.stop(), Stats.zeroEventUpperBound(Math.max(1, r.roundTrips())));
             }

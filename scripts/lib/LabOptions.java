@@ -2,6 +2,7 @@ import org.zeromq.ZMQ;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The knobs every step shares. Defaults come from system properties ("lab.budget", ...) that each
@@ -45,12 +46,24 @@ public class LabOptions {
             description = "REQ receive high-water mark (default: ${DEFAULT-VALUE})")
     public int reqRcvHwm;
 
-    public static final java.util.List<String> SET_WHEN = java.util.List.of("before-bind", "after-bind", "after-connection");
+    public static final List<String> SET_WHEN = List.of("before-bind", "after-bind", "after-connection");
 
     @Option(names = "--set-when", defaultValue = "${sys:lab.set-when:-before-bind}",
             description = "when the HWM options are set: before-bind (REP before bind, REQ before connect), "
                     + "after-bind (REP after bind, REQ after connect) or after-connection (after the first round trip) (default: ${DEFAULT-VALUE})")
     public String setWhen;
+
+    @Option(names = "--role", defaultValue = "both",
+            description = "both (REQ and REP threads in this process), rep (only the REP: binds --endpoint and serves) "
+                    + "or req (only the REQ: connects to --endpoint) (default: ${DEFAULT-VALUE})")
+    public String role;
+
+    @Option(names = "--connect-timeout", defaultValue = "5000",
+            description = "with --role req: how long the first request may wait for a REP to answer, ms (default: ${DEFAULT-VALUE})")
+    public int connectTimeoutMs;
+
+    @Option(names = "--allow-remote", description = "allow an endpoint that is not loopback (the kit binds 127.0.0.1 otherwise)")
+    public boolean allowRemote;
 
     @Option(names = "--load", defaultValue = "idle",
             description = "idle, or busy-core: one spinning process on the other core while the run measures (default: ${DEFAULT-VALUE})")
@@ -62,6 +75,11 @@ public class LabOptions {
     @Option(names = "--no-record", description = "do not write a CSV row")
     public boolean noRecord;
 
+    /** The options as the command line would give them with no arguments (the step's defaults). */
+    public static LabOptions defaults() {
+        return picocli.CommandLine.populateCommand(new LabOptions());
+    }
+
     /** Rejects what picocli's types cannot: returns a one-line problem, or null when all is well. */
     public String problem() {
         if (repSndHwm < 0 || repRcvHwm < 0 || reqSndHwm < 0 || reqRcvHwm < 0)
@@ -70,8 +88,11 @@ public class LabOptions {
         if (timeoutMs < 1) return "--timeout must be at least 1 ms";
         if (!(timeLimitSeconds > 0)) return "--time-limit must be more than 0 seconds";
         if (!load.equals("idle") && !load.equals("busy-core")) return "--load must be idle or busy-core";
+        if (!List.of("both", "rep", "req").contains(role)) return "--role must be both, rep or req";
+        if (!role.equals("both") && endpoint == null) return "--role " + role + " needs --endpoint (the address the two processes share)";
+        if (connectTimeoutMs < 1) return "--connect-timeout must be at least 1 ms";
         if (!SET_WHEN.contains(setWhen)) return "--set-when must be one of " + String.join(", ", SET_WHEN);
-        if (endpoint != null) return Endpoints.problem(endpoint);
+        if (endpoint != null) return Endpoints.problem(endpoint, allowRemote);
         return null;
     }
 
@@ -105,13 +126,13 @@ class Endpoints {
     private static final java.util.regex.Pattern FORM =
             java.util.regex.Pattern.compile("(tcp)://([^:/]+|\\[[0-9a-fA-F:]+\\]):(\\*|\\d{1,5})|(ipc|inproc)://[^\\s]+");
 
-    static String problem(String endpoint) {
+    static String problem(String endpoint, boolean allowRemote) {
         var m = FORM.matcher(endpoint);
         if (!m.matches()) return "malformed endpoint '" + endpoint + "' (want tcp://127.0.0.1:PORT, ipc://NAME or inproc://NAME)";
         if (m.group(1) != null) {
             String host = m.group(2);
-            if (!(host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]")))
-                return "endpoint '" + endpoint + "' is not loopback; this kit only talks to 127.0.0.1/localhost";
+            if (!allowRemote && !(host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]")))
+                return "endpoint '" + endpoint + "' is not loopback; add --allow-remote to use it";
             if (!m.group(3).equals("*") && Integer.parseInt(m.group(3)) > 65535)
                 return "port out of range in '" + endpoint + "'";
         }

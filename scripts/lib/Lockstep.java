@@ -13,8 +13,8 @@ import java.util.function.Consumer;
 public final class Lockstep {
     public enum Stop { loss, budget, time_limit, interrupted }
 
-    /** One run: how far it got, where it lost a reply (0 = none) and what REP's send() said of it. */
-    public record Result(long roundTrips, long lostAt, boolean repSendReturnedTrue, Stop stop,
+    /** One run: how far it got, where it lost a reply (0 = none) and what REP's send() said of it (null: not known here). */
+    public record Result(long roundTrips, long lostAt, Boolean repSendReturnedTrue, Stop stop,
                          double elapsedSeconds, long[] latencyNanos, String endpoint) {
         public long lost() { return lostAt > 0 ? 1 : 0; }
         public double ratePerSecond() { return roundTrips / Math.max(elapsedSeconds, 1e-9); }
@@ -39,15 +39,20 @@ public final class Lockstep {
         return run(o, err, onBound, EchoServer.Watch.NONE);
     }
 
-    /** A run on JeroMQ whose REP is watched after each recv() and send(); onBound hears the endpoint first. */
+    /**
+     * A run on JeroMQ whose REP is watched after each recv() and send(); onBound hears the endpoint first.
+     * With --role req the REP is another process at --endpoint, and what its send() returned is not known here.
+     */
     public static Result run(LabOptions o, PrintWriter err, Consumer<String> onBound, EchoServer.Watch watch) {
+        boolean here = o.role.equals("both");
         try (ZContext ctx = new ZContext(1);
-             EchoServer rep = new EchoServer(ctx, o, watch)) {
-            String endpoint = rep.endpoint();
+             EchoServer rep = here ? new EchoServer(ctx, o, watch) : null) {
+            String endpoint = here ? rep.endpoint() : o.endpoint;
             onBound.accept(endpoint);
             ZMQ.Socket req = ctx.createSocket(SocketType.REQ);
             req.setLinger(0);
-            req.setReceiveTimeOut(o.timeoutMs);
+            // The first reply may wait for a REP in another process to be there at all; later ones, the timeout.
+            req.setReceiveTimeOut(here ? o.timeoutMs : o.connectTimeoutMs);
             if (o.setWhen.equals("before-bind")) o.applyReqHwm(req);
             req.connect(endpoint);
             if (o.setWhen.equals("after-bind")) o.applyReqHwm(req);
@@ -55,14 +60,22 @@ public final class Lockstep {
                 long replies;
                 public void send(long id) { req.send(Long.toString(id)); }
                 public boolean receive() {
-                    if (req.recv() == null) return false;
-                    if (++replies == 1 && o.setWhen.equals("after-connection")) o.applyReqHwm(req);
+                    if (req.recv() == null) {
+                        if (replies == 0 && !here)
+                            throw new LabException("nothing answered at " + endpoint + " within " + o.connectTimeoutMs
+                                    + " ms (is a --role rep running there?)");
+                        return false;
+                    }
+                    if (++replies == 1) {
+                        if (o.setWhen.equals("after-connection")) o.applyReqHwm(req);
+                        if (!here) req.setReceiveTimeOut(o.timeoutMs);
+                    }
                     return true;
                 }
             };
             Result r = loop(o, err, endpoint, client, new RepView() {
-                public long lastId() { return rep.lastId; }
-                public boolean lastSendOk() { return rep.lastSendOk; }
+                public long lastId() { return here ? rep.lastId : -1; }
+                public boolean lastSendOk() { return here && rep.lastSendOk; }
             });
             req.close();
             return r;
@@ -93,7 +106,7 @@ public final class Lockstep {
         // --8<-- [end:req-loop]
         double elapsed = (System.nanoTime() - start) / 1e9;
         // The REP thread has received request lostAt and returned from send() long before REQ's timeout.
-        boolean sendTrue = lostAt > 0 && rep.lastId() == lostAt && rep.lastSendOk();
+        Boolean sendTrue = rep.lastId() < 0 ? null : lostAt > 0 && rep.lastId() == lostAt && rep.lastSendOk();
         return new Result(done, lostAt, sendTrue, why, elapsed,
                 Arrays.copyOf(latencies, (int) Math.min(done, latencies.length)), endpoint);
     }

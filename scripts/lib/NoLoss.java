@@ -5,8 +5,8 @@ final class NoLoss {
     static int check(Step step, Lockstep.Result r) {
         step.record(Runs.fields(r));
         if (r.lostAt() > 0)
-            return step.verdict(Lab.NOT_SHOWN, "LOST reply %d after %d round trips (REP send returned %s)",
-                    r.lostAt(), r.roundTrips(), r.repSendReturnedTrue());
+            return step.verdict(Lab.NOT_SHOWN, "LOST reply %d after %d round trips (%s)", r.lostAt(), r.roundTrips(),
+                    FirstLoss.repSaid(step, r));
         String bound = r.roundTrips() == 0 ? "no bound" :
                 String.format("loss rate < %.2g (95%%)", Stats.zeroEventUpperBound(r.roundTrips()));
         String cut = r.stop() == Lockstep.Stop.budget ? "" : ", stopped early: " + r.stop();

@@ -20,7 +20,7 @@ import java.util.Map;
 public final class Runs {
     public static final List<String> COLUMNS = List.of(
             "timestamp", "step", "library", "library_version", "transport", "endpoint",
-            "rep_sndhwm", "rep_rcvhwm", "req_sndhwm", "req_rcvhwm", "set_when", "load",
+            "rep_sndhwm", "rep_rcvhwm", "req_sndhwm", "req_rcvhwm", "set_when", "load", "processes",
             "budget", "time_limit_s", "timeout_ms",
             "round_trips", "lost", "first_loss", "rep_send_true", "retries", "duplicates", "stale_replies",
             "stop", "elapsed_s", "rate_per_s", "p50_us", "p99_us",
@@ -57,6 +57,7 @@ public final class Runs {
         row.put("req_rcvhwm", o.reqRcvHwm);
         row.put("set_when", o.setWhen);
         row.put("load", o.load);
+        row.put("processes", o.role.equals("both") ? 1 : 2);   // REQ and REP in one process, or each in its own
         row.put("budget", o.budget);
         row.put("time_limit_s", number(o.timeLimitSeconds));
         row.put("timeout_ms", o.timeoutMs);
@@ -74,7 +75,7 @@ public final class Runs {
         f.put("round_trips", r.roundTrips());
         f.put("lost", r.lost());
         f.put("first_loss", r.lostAt() > 0 ? r.lostAt() : "");
-        f.put("rep_send_true", r.lostAt() > 0 ? r.repSendReturnedTrue() : "");
+        f.put("rep_send_true", r.lostAt() > 0 && r.repSendReturnedTrue() != null ? r.repSendReturnedTrue() : "");
         f.put("stop", r.stop());
         f.put("elapsed_s", number(r.elapsedSeconds()));
         f.put("rate_per_s", number(r.ratePerSecond()));

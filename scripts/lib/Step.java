@@ -1,3 +1,4 @@
+import org.zeromq.ZContext;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -23,6 +24,11 @@ public abstract class Step implements Callable<Integer> {
     public final Integer call() {
         String problem = lab.problem();
         if (problem != null) throw new LabException(problem, Lab.USAGE);
+        if (!lab.role.equals("both") && !separable())
+            throw new LabException(name() + " runs both halves in one process: --role is not available", Lab.USAGE);
+        if (lab.endpoint != null && Endpoints.problem(lab.endpoint, false) != null)
+            say("W", "%s is not a loopback address: traffic may leave this machine (--allow-remote)", lab.endpoint);
+        if (lab.role.equals("rep")) return serve();
         if (!lab.noRecord) Runs.checkWritable(csv(), columns());   // fail before the run, not after it
         if (lab.load.equals("idle")) return run();
         Process busy = Load.busyCore();
@@ -31,6 +37,28 @@ public abstract class Step implements Callable<Integer> {
             return run();
         } finally {
             busy.destroyForcibly();
+        }
+    }
+
+    /** Whether the step's REQ and REP may run as separate processes (--role rep / req). */
+    protected boolean separable() { return false; }
+
+    /** --role rep: only the REP, with the step's HWM settings, until the time limit or Ctrl-C. */
+    private int serve() {
+        try (ZContext ctx = new ZContext(1); EchoServer rep = new EchoServer(ctx, lab)) {
+            String endpoint = rep.endpoint();
+            say("I", "%s, REP only: bound %s with SNDHWM=%d RCVHWM=%d; serving for %s s or until Ctrl-C",
+                    Runs.jeromqVersion(), Runs.printable(endpoint), lab.repSndHwm, lab.repRcvHwm, Runs.number(lab.timeLimitSeconds));
+            long deadline = System.nanoTime() + (long) (lab.timeLimitSeconds * 1e9);
+            while (!Lab.interrupted() && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    break;
+                }
+            }
+            return verdict(Lab.SHOWN, "SERVED until %s: send() returned false %d times; last request id %d, its send() returned %s",
+                    Lab.interrupted() ? "stopped" : "the time limit", rep.sendFailures, rep.lastId, rep.lastSendOk);
         }
     }
 

@@ -98,6 +98,12 @@ final class Charts {
         return sweep.where(sweep.stringColumn("sweep_id").isEqualTo(best)).setName("sweep");
     }
 
+    /** The rows of the newest benchmark run. */
+    static Table latestBench(Table bench) {
+        String newest = bench.stringColumn("bench_id").asList().stream().max(String::compareTo).orElseThrow();
+        return bench.where(bench.stringColumn("bench_id").isEqualTo(newest));
+    }
+
     /** The Lazy Pirate client against SNDHWM=1: resends per run and what they cost in latency. */
     static Chart retry(Data d) {
         Table t = d.table("retry");
@@ -151,8 +157,7 @@ final class Charts {
     /** The newest benchmark run: median round trips per second per variant (bars) and median p99 latency (markers). */
     static Chart bench(Data d) {
         Table all = d.table("bench");
-        String last = all.stringColumn("timestamp").asList().stream().max(String::compareTo).orElseThrow().substring(0, 13);
-        Table t = all.where(all.stringColumn("timestamp").startsWith(last));
+        Table t = Charts.latestBench(all);
         Layout layout = Layout.builder().title("What each choice costs: lockstep round trips per second and p99 latency").height(460)
                 .xAxis(Axis.builder().title("variant (loop, transport, REP SNDHWM if not 1000)").build())
                 .yAxis(Axis.builder().title("round trips per second (median of iterations)").build())

@@ -15,7 +15,7 @@ import java.util.Map;
 final class Data {
     static final List<String> NUMBERS = List.of("rep_sndhwm", "rep_rcvhwm", "req_sndhwm", "req_rcvhwm", "budget",
             "time_limit_s", "timeout_ms", "round_trips", "lost", "first_loss", "retries", "duplicates", "stale_replies",
-            "elapsed_s", "rate_per_s", "p50_us", "p99_us", "cpus", "hwm", "trials", "losses", "confirmed_drops",
+            "elapsed_s", "rate_per_s", "p50_us", "p99_us", "cpus", "processes", "hwm", "trials", "losses", "confirmed_drops",
             "first_loss_p10", "first_loss_median", "first_loss_p90", "loss_rate", "loss_rate_low", "loss_rate_high",
             "stale_acks", "max_lag", "forks", "iterations", "iteration_s", "rate_median", "rate_min", "rate_max",
             "p50_median_us", "p99_median_us");

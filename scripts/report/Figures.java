@@ -136,8 +136,7 @@ final class Figures {
 
     /** The newest benchmark run, by variant, and the kit/raw ratios. */
     private void bench(Table all) {
-        String last = all.stringColumn("timestamp").asList().stream().max(String::compareTo).orElseThrow().substring(0, 13);
-        Table t = all.where(all.stringColumn("timestamp").startsWith(last));
+        Table t = Charts.latestBench(all);
         for (var r : t) {
             String v = "bench." + r.getString("variant") + ".";
             put(v + "rate", count(r.getDouble("rate_median")));

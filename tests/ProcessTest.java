@@ -1,0 +1,71 @@
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** REQ and REP as separate processes (--role rep / --role req), as users deploy them. */
+class ProcessTest {
+    @TempDir Path dir;
+
+    /** A REP process serving at the endpoint until the test ends. */
+    static Process rep(Path log, String endpoint, String... hwm) throws Exception {
+        var cmd = new java.util.ArrayList<>(java.util.List.of(LauncherTest.ROOT.resolve("jbang").toString(), "hwm1",
+                "--role", "rep", "--endpoint", endpoint, "--time-limit", "120"));
+        cmd.addAll(java.util.List.of(hwm));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < end && !(Files.exists(log) && Files.readString(log).contains("REP only: bound"))) {
+            if (!p.isAlive()) fail("REP process ended: " + Files.readString(log));
+            Thread.sleep(100);
+        }
+        return p;
+    }
+
+    static String freeTcp() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return "tcp://127.0.0.1:" + s.getLocalPort();
+        }
+    }
+
+    @Test
+    void hwm1LosesAReplyAcrossProcessesOverTcp() throws Exception {
+        // Across processes over tcp the committed runs (data/hwm1.csv, role req) lost a reply within a few
+        // thousand round trips; 1,000,000 round trips or 60 s cannot pass without one.
+        String endpoint = freeTcp();
+        Process server = rep(dir.resolve("rep.log"), endpoint);
+        try {
+            Path csv = dir.resolve("hwm1.csv");
+            Steps r = Steps.run(new hwm1(), hwm1.DEFAULTS, "--role", "req", "--endpoint", endpoint, "--budget", "1000000",
+                    "--time-limit", "60", "--timeout", "500", "--out", csv.toString());
+            assertEquals(Lab.SHOWN, r.code(), r.out() + r.err());
+            assertTrue(r.verdict().matches("LOST reply \\d+ after \\d+ round trips \\(REP in another process\\)"), r.verdict());
+            assertEquals("", Steps.lastRow(csv).get("rep_send_true"), "the REQ process cannot know what REP's send() said");
+        } finally {
+            server.destroy();
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS));
+        }
+        String repLog = Files.readString(dir.resolve("rep.log"));
+        assertTrue(repLog.contains("SERVED until stopped: send() returned false 0 times"), repLog);
+    }
+
+    @Test
+    void hwm2LosesNothingAcrossProcesses() throws Exception {
+        String endpoint = freeTcp();
+        Process server = rep(dir.resolve("rep.log"), endpoint, "--rep-sndhwm", "2");
+        try {
+            Steps r = Steps.run(new hwm2(), hwm2.DEFAULTS, "--role", "req", "--endpoint", endpoint, "--budget", "20000",
+                    "--no-record");
+            assertEquals(Lab.SHOWN, r.code(), r.out() + r.err());
+            assertTrue(r.verdict().startsWith("OK 20,000 round trips, 0 lost"), r.verdict());
+        } finally {
+            server.destroy();
+            server.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+}
