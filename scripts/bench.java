@@ -131,6 +131,7 @@ public class bench extends Step {
         f.put("p50_median_us", Runs.number(p50));
         f.put("p99_median_us", Runs.number(p99));
         f.put("round_trips", roundTrips);   // the measured iterations' round trips, all forks
+        f.put("elapsed_s", Runs.number(forks * iterations * seconds));   // the measured time, warm-up not included
         f.put("lost", 0);
         f.put("stop", "budget");
         return f;
