@@ -68,8 +68,9 @@ public class article implements Callable<Integer> {
             long start = System.nanoTime();
             for (int i = 0; i < STEPS.size() && !Lab.interrupted(); i++) {
                 System.err.printf("[%d/%d] ./jbang %s%n", i + 1, STEPS.size(), STEPS.get(i).command());
+                long t0 = System.nanoTime();
                 String verdict = runStep(root, STEPS.get(i));
-                System.err.printf("      %s%n", verdict);
+                System.err.printf("      %s (%.0f s)%n", verdict, (System.nanoTime() - t0) / 1e9);
                 if (verdict.startsWith("W:")) failed++;
             }
             System.err.printf("I: steps done in %.0f s%n", (System.nanoTime() - start) / 1e9);

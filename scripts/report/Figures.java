@@ -136,7 +136,7 @@ final class Figures {
 
     /** The newest benchmark run, by variant, and the kit/raw ratios. */
     private void bench(Table all) {
-        Table t = Charts.latestBench(all);
+        Table t = Charts.thoroughBench(all);
         for (var r : t) {
             String v = "bench." + r.getString("variant") + ".";
             put(v + "rate", count(r.getDouble("rate_median")));
