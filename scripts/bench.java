@@ -178,11 +178,7 @@ public class bench extends Step {
 
     /** One iteration of `seconds` on fresh sockets. */
     private Lockstep.Result once(Variant v) {
-        LabOptions o = LabOptions.defaults();
-        o.transport = LabOptions.Transport.valueOf(v.transport());
-        o.budget = lab.budget;
-        o.timeoutMs = lab.timeoutMs;
-        o.timeLimitSeconds = seconds;
+        LabOptions o = lab.derived(v.transport(), seconds);
         o.repSndHwm = v.hwm();
         PrintWriter quiet = new PrintWriter(Writer.nullWriter());
         return switch (v.name()) {

@@ -66,20 +66,18 @@ public class libzmq extends Step {
     }
 
     /** The REP thread on libzmq: receive an id, send it back, remember what zmq_send returned. */
-    static final class Server implements Lockstep.RepView, AutoCloseable {
-        private final Thread thread;
-        private final java.util.concurrent.CompletableFuture<String> bound = new java.util.concurrent.CompletableFuture<>();
-        private volatile boolean stop;
-        private volatile long lastId = -1;
-        private volatile boolean lastSendOk;
+    static final class Server extends ServerThread {
+        private final LibZmq ctx;
+        private final LabOptions o;
 
         Server(LibZmq ctx, LabOptions o) {
-            thread = new Thread(() -> serve(ctx, o), "rep");
-            thread.setDaemon(true);
-            thread.start();
+            this.ctx = ctx;
+            this.o = o;
+            start();
         }
 
-        private void serve(LibZmq ctx, LabOptions o) {
+        @Override
+        protected void serve() {
             try (LibZmq.Socket rep = ctx.socket(LibZmq.REP)) {
                 rep.set(LibZmq.LINGER, 0);
                 rep.set(LibZmq.RCVTIMEO, 50);   // how often the thread looks at the stop flag
@@ -95,29 +93,6 @@ public class libzmq extends Step {
                 }
             } catch (RuntimeException e) {
                 bound.completeExceptionally(e);
-            }
-        }
-
-        String endpoint() {
-            try {
-                return bound.get(10, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw e.getCause() instanceof RuntimeException re ? re : new LabException(e.getCause().toString());
-            } catch (Exception e) {
-                throw new LabException("REP did not bind within 10 s");
-            }
-        }
-
-        public long lastId() { return lastId; }
-        public boolean lastSendOk() { return lastSendOk; }
-
-        @Override
-        public void close() {
-            stop = true;
-            try {
-                thread.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
         }
     }

@@ -189,11 +189,7 @@ public class sweep extends Step {
     }
 
     LabOptions optionsFor(Cell cell, double seconds) {
-        LabOptions o = LabOptions.defaults();
-        o.transport = LabOptions.Transport.valueOf(cell.transport());
-        o.budget = lab.budget;
-        o.timeoutMs = lab.timeoutMs;
-        o.timeLimitSeconds = seconds;
+        LabOptions o = lab.derived(cell.transport(), seconds);
         o.setWhen = cell.setWhen();
         o.load = cell.busy() ? "busy-core" : "idle";
         boolean all = cell.carrier().equals("all");

@@ -3,18 +3,13 @@ import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 import org.zeromq.ZMQException;
 
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-
 /**
  * The REP side: a thread that binds, receives a request id and sends it back as the reply.
  * It remembers what its own send() returned for the last reply, so a step can show that a lost
  * reply was "sent" successfully. Requests carry increasing ids, so a repeated id is a retry: its
  * reply is sent again but the handler (here: counting) runs once per id, as an idempotent server's would.
  */
-public final class EchoServer implements AutoCloseable {
+public final class EchoServer extends ServerThread {
     private static final int POLL_MS = 50;   // how often the thread looks at the stop flag
 
     /** Looks at the REP socket on its own thread, right after recv() and send(): see the anatomy step. */
@@ -27,12 +22,7 @@ public final class EchoServer implements AutoCloseable {
     private final ZContext ctx;
     private final Watch watch;
     private final LabOptions o;
-    private final Thread thread;
-    private final CompletableFuture<String> bound = new CompletableFuture<>();
-    private volatile boolean stop;
 
-    public volatile long lastId = -1;          // id of the last request received
-    public volatile boolean lastSendOk;        // what send() returned for its reply
     public volatile long sendFailures;         // send() returned false (never seen with REP: it drops silently)
     public volatile long handlerRuns;          // distinct ids handled
     public volatile long duplicates;           // ids seen again (a client's retry) and answered without re-running
@@ -45,23 +35,11 @@ public final class EchoServer implements AutoCloseable {
         this.ctx = ctx;
         this.watch = watch;
         this.o = o;
-        this.thread = new Thread(this::serve, "rep");
-        thread.setDaemon(true);
-        thread.start();
+        start();
     }
 
-    /** The endpoint actually bound (a chosen port filled in); throws LabException when binding failed. */
-    public String endpoint() {
-        try {
-            return bound.get(10, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw new LabException(e.getCause().getMessage());
-        } catch (TimeoutException | InterruptedException e) {
-            throw new LabException("REP did not bind within 10 s");
-        }
-    }
-
-    private void serve() {
+    @Override
+    protected void serve() {
         ZMQ.Socket rep = ctx.createSocket(SocketType.REP);
         try {
             rep.setLinger(0);
@@ -96,16 +74,6 @@ public final class EchoServer implements AutoCloseable {
             if (!stop) bound.completeExceptionally(e);   // a closing context ends recv() with ETERM
         } finally {
             rep.close();
-        }
-    }
-
-    @Override
-    public void close() {
-        stop = true;
-        try {
-            thread.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

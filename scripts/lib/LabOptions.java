@@ -75,9 +75,14 @@ public class LabOptions {
     @Option(names = "--no-record", description = "do not write a CSV row")
     public boolean noRecord;
 
-    /** The options as the command line would give them with no arguments (the step's defaults). */
-    public static LabOptions defaults() {
-        return picocli.CommandLine.populateCommand(new LabOptions());
+    /** Options for one measured run of a sweep or benchmark: the defaults, this budget and timeout, a transport and a length. */
+    public LabOptions derived(String transport, double seconds) {
+        LabOptions o = picocli.CommandLine.populateCommand(new LabOptions());   // as with no arguments
+        o.transport = Transport.valueOf(transport);
+        o.budget = budget;
+        o.timeoutMs = timeoutMs;
+        o.timeLimitSeconds = seconds;
+        return o;
     }
 
     /** Rejects what picocli's types cannot: returns a one-line problem, or null when all is well. */

@@ -33,6 +33,12 @@ public final class Lockstep {
         boolean lastSendOk();
     }
 
+    /** The REP in another process: nothing is known of it here. */
+    private static final RepView ELSEWHERE = new RepView() {
+        public long lastId() { return -1; }
+        public boolean lastSendOk() { return false; }
+    };
+
     private static final int KEEP_LATENCIES = 1_000_000;   // enough for percentiles, bounded memory
 
     public static Result run(LabOptions o, PrintWriter err, Consumer<String> onBound) {
@@ -73,10 +79,7 @@ public final class Lockstep {
                     return true;
                 }
             };
-            Result r = loop(o, err, endpoint, client, new RepView() {
-                public long lastId() { return here ? rep.lastId : -1; }
-                public boolean lastSendOk() { return here && rep.lastSendOk; }
-            });
+            Result r = loop(o, err, endpoint, client, here ? rep : ELSEWHERE);
             req.close();
             return r;
         }

@@ -1,0 +1,52 @@
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A REP side running in its own thread, for any library: it binds, reports the endpoint it got (or why it
+ * could not), serves until closed, and remembers the last request id and what its send() returned.
+ */
+public abstract class ServerThread implements Lockstep.RepView, AutoCloseable {
+    private final Thread thread;
+    protected final CompletableFuture<String> bound = new CompletableFuture<>();
+    protected volatile boolean stop;
+    public volatile long lastId = -1;          // id of the last request received
+    public volatile boolean lastSendOk;        // what send() returned for its reply
+
+    protected ServerThread() {
+        thread = new Thread(this::serve, "rep");
+        thread.setDaemon(true);
+    }
+
+    /** Binds, completes `bound`, then receives and replies until `stop`. */
+    protected abstract void serve();
+
+    /** Subclasses call this at the end of their constructor, once their own fields are set. */
+    protected final void start() { thread.start(); }
+
+    /** The endpoint actually bound (a chosen port filled in); throws LabException when binding failed. */
+    public String endpoint() {
+        try {
+            return bound.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof LabException le ? le : new LabException(Lab.describe(e.getCause()));
+        } catch (TimeoutException | InterruptedException e) {
+            throw new LabException("REP did not bind within 10 s");
+        }
+    }
+
+    public long lastId() { return lastId; }
+
+    public boolean lastSendOk() { return lastSendOk; }
+
+    @Override
+    public void close() {
+        stop = true;
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
