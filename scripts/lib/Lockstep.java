@@ -55,34 +55,49 @@ public final class Lockstep {
              EchoServer rep = here ? new EchoServer(ctx, o, watch) : null) {
             String endpoint = here ? rep.endpoint() : o.endpoint;
             onBound.accept(endpoint);
-            ZMQ.Socket req = ctx.createSocket(SocketType.REQ);
-            req.setLinger(0);
-            // The first reply may wait for a REP in another process to be there at all; later ones, the timeout.
-            req.setReceiveTimeOut(here ? o.timeoutMs : o.connectTimeoutMs);
-            if (o.setWhen.equals("before-bind")) o.applyReqHwm(req);
-            req.connect(endpoint);
-            if (o.setWhen.equals("after-bind")) o.applyReqHwm(req);
+            ZMQ.Socket[] req = {open(ctx, o, endpoint, here ? o.timeoutMs : Math.min(1000, o.connectTimeoutMs))};
             Req client = new Req() {
-                long replies;
-                public void send(long id) { req.send(Long.toString(id)); }
+                long replies, last;
+                public void send(long id) { last = id; req[0].send(Long.toString(id)); }
                 public boolean receive() {
-                    if (req.recv() == null) {
-                        if (replies == 0 && !here)
+                    if (replies == 0 && !here) return first();
+                    if (req[0].recv() == null) return false;
+                    if (++replies == 1 && o.setWhen.equals("after-connection")) o.applyReqHwm(req[0]);
+                    return true;
+                }
+                // A REP in another process may not be there yet, or (seen in trials) may not take up a connection:
+                // retry the first request on fresh sockets, as a Lazy Pirate client would, up to --connect-timeout.
+                boolean first() {
+                    long end = System.nanoTime() + o.connectTimeoutMs * 1_000_000L;
+                    while (req[0].recv() == null) {
+                        if (System.nanoTime() > end)
                             throw new LabException("nothing answered at " + endpoint + " within " + o.connectTimeoutMs
                                     + " ms (is a --role rep running there?)");
-                        return false;
+                        req[0].close();
+                        req[0] = open(ctx, o, endpoint, Math.min(1000, o.connectTimeoutMs));
+                        req[0].send(Long.toString(last));
                     }
-                    if (++replies == 1) {
-                        if (o.setWhen.equals("after-connection")) o.applyReqHwm(req);
-                        if (!here) req.setReceiveTimeOut(o.timeoutMs);
-                    }
+                    replies = 1;
+                    if (o.setWhen.equals("after-connection")) o.applyReqHwm(req[0]);
+                    req[0].setReceiveTimeOut(o.timeoutMs);
                     return true;
                 }
             };
             Result r = loop(o, err, endpoint, client, here ? rep : ELSEWHERE);
-            req.close();
+            req[0].close();
             return r;
         }
+    }
+
+    /** A REQ socket connected to the endpoint, its HWM set before or after connect() as asked. */
+    private static ZMQ.Socket open(ZContext ctx, LabOptions o, String endpoint, int receiveTimeoutMs) {
+        ZMQ.Socket req = ctx.createSocket(SocketType.REQ);
+        req.setLinger(0);
+        req.setReceiveTimeOut(receiveTimeoutMs);
+        if (o.setWhen.equals("before-bind")) o.applyReqHwm(req);
+        req.connect(endpoint);
+        if (o.setWhen.equals("after-bind")) o.applyReqHwm(req);
+        return req;
     }
 
     /** The lockstep loop itself, for any library: until a loss, the budget, the time limit or Ctrl-C. */
