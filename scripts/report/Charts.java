@@ -55,7 +55,9 @@ final class Charts {
         StringBuilder caption = new StringBuilder("Each point is one run, stopped at its first lost reply. ");
         for (Table source : sources) {
             Table lost = source.where(source.doubleColumn("rep_sndhwm").isEqualTo(1).and(source.doubleColumn("lost").isEqualTo(1)));
-            StringColumn group = lost.stringColumn("library").join(" ", lost.stringColumn("transport")).setName("group");
+            StringColumn group = StringColumn.create("group");
+            for (var row : lost)
+                group.append(row.getString("library") + " " + row.getString("transport") + (row.getDouble("processes") == 2 ? ", 2 processes" : ""));
             if (lost.rowCount() > 0)
                 boxes.add(BoxTrace.builder(group, lost.doubleColumn("first_loss")).name(source.name()).build());
             caption.append(d.caption(source)).append(". ");

@@ -14,7 +14,11 @@ final class Figures {
     private final Map<String, String> values = new LinkedHashMap<>();
 
     Figures(Data d) {
-        if (d.has("hwm1")) hwm1(d.table("hwm1"), "hwm1");
+        if (d.has("hwm1")) {
+            Table h = d.table("hwm1");
+            hwm1(h.where(h.doubleColumn("processes").isEqualTo(1)), "hwm1");
+            hwm1(h.where(h.doubleColumn("processes").isEqualTo(2)), "hwm1.processes");
+        }
         if (d.has("libzmq")) {
             Table z = d.table("libzmq");
             hwm1(z.where(z.doubleColumn("rep_sndhwm").isEqualTo(1)), "libzmq");
