@@ -19,9 +19,19 @@ public final class EchoServer extends ServerThread {
         default void afterSend(ZMQ.Socket rep, long id, boolean ok) { }
     }
 
+    /**
+     * What the application has handled, by request id. The default remembers the highest id (ids increase);
+     * a store shared between REP instances models a database that survives a crashed server.
+     */
+    public interface Handled {
+        /** Records the id; true if it was new, false if it had been handled before. */
+        boolean firstTime(long id);
+    }
+
     private final ZContext ctx;
     private final Watch watch;
     private final LabOptions o;
+    private final Handled handled;
 
     public volatile long sendFailures;         // send() returned false (never seen with REP: it drops silently)
     public volatile long handlerRuns;          // distinct ids handled
@@ -32,9 +42,25 @@ public final class EchoServer extends ServerThread {
     }
 
     public EchoServer(ZContext ctx, LabOptions o, Watch watch) {
+        this(ctx, o, watch, new HighestId());
+    }
+
+    /** Ids increase, so remembering the highest is enough to recognise a repeat. */
+    static final class HighestId implements Handled {
+        private long highest = -1;
+
+        public boolean firstTime(long id) {
+            if (id <= highest) return false;
+            highest = id;
+            return true;
+        }
+    }
+
+    public EchoServer(ZContext ctx, LabOptions o, Watch watch, Handled handled) {
         this.ctx = ctx;
         this.watch = watch;
         this.o = o;
+        this.handled = handled;
         start();
     }
 
@@ -55,13 +81,12 @@ public final class EchoServer extends ServerThread {
             if (o.setWhen.equals("after-bind")) o.applyRepHwm(rep);
             bound.complete(rep.getLastEndpoint());
             boolean late = o.setWhen.equals("after-connection");
-            long highest = -1;
             // --8<-- [start:rep-loop]
             while (!stop) {
                 byte[] request = rep.recv();
                 if (request == null) continue;           // poll timeout: look at the stop flag
                 long id = Long.parseLong(new String(request, ZMQ.CHARSET));
-                if (id > highest) { highest = id; handlerRuns++; } else duplicates++;
+                if (handled.firstTime(id)) handlerRuns++; else duplicates++;
                 lastId = id;
                 if (late) { o.applyRepHwm(rep); late = false; }   // the connection and its pipe exist now
                 watch.afterRecv(rep, id);

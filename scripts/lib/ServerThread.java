@@ -36,6 +36,9 @@ public abstract class ServerThread implements Lockstep.RepView, AutoCloseable {
         }
     }
 
+    /** False once the thread has ended: closed, or crashed on purpose (see the retry step's --kill-every). */
+    public boolean alive() { return thread.isAlive(); }
+
     public long lastId() { return lastId; }
 
     public boolean lastSendOk() { return lastSendOk; }

@@ -36,7 +36,11 @@ final class Figures {
             noLoss(h.where(h.doubleColumn("rep_sndhwm").isEqualTo(2)), "hwm2");
         }
         if (d.has("baseline")) noLoss(d.table("baseline"), "baseline");
-        if (d.has("retry")) retry(d.table("retry"));
+        if (d.has("retry")) {
+            Table r = d.table("retry");
+            retry(r.where(r.doubleColumn("kill_every").isEqualTo(0)));
+            faults(r.where(r.doubleColumn("kill_every").isGreaterThan(0)));
+        }
         if (d.has("anatomy")) anatomy(d.table("anatomy"));
         if (d.has("sweep")) sweep(Charts.latestSweep(d.table("sweep")));
         if (d.has("bench")) bench(d.table("bench"));
@@ -108,6 +112,23 @@ final class Figures {
         put("retry.p50", Runs.number(t.doubleColumn("p50_us").median()));
         put("retry.p99", Runs.number(t.doubleColumn("p99_us").median()));
         put("retry.timeout", Runs.number(t.doubleColumn("timeout_ms").max()));
+    }
+
+    /** Runs whose REP crashed on purpose: by what the server remembered across a crash. */
+    private void faults(Table t) {
+        for (String memory : List.of("durable", "lost")) {
+            Table m = t.where(t.stringColumn("server_memory").isEqualTo(memory));
+            String p = "faults." + memory + ".";
+            put(p + "runs", count(m.rowCount()));
+            put(p + "requests", count(m.doubleColumn("round_trips").sum() + m.doubleColumn("lost").sum()));
+            put(p + "abandoned", count(m.doubleColumn("lost").sum()));
+            put(p + "kills", count(m.doubleColumn("kills").sum()));
+            put(p + "restarts", count(m.doubleColumn("restarts").sum()));
+            put(p + "retries", count(m.doubleColumn("retries").sum()));
+            put(p + "app_duplicates", count(m.doubleColumn("app_duplicates").sum()));
+            put(p + "p99", m.rowCount() == 0 ? "none" : Runs.number(m.doubleColumn("p99_us").median()));
+            put(p + "p50", m.rowCount() == 0 ? "none" : Runs.number(m.doubleColumn("p50_us").median()));
+        }
     }
 
     private void anatomy(Table t) {
