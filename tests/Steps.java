@@ -41,12 +41,12 @@ record Steps(int code, String out, String err) {
         return rows;
     }
 
-    /** The last row of a data file, by column name. */
+    /** The last row of a data file, by the names in its header. */
     static Map<String, String> lastRow(Path file) throws IOException {
         List<List<String>> rows = csv(file);
-        List<String> last = rows.get(rows.size() - 1);
+        List<String> header = rows.get(0), last = rows.get(rows.size() - 1);
         var map = new java.util.LinkedHashMap<String, String>();
-        for (int i = 0; i < Runs.COLUMNS.size(); i++) map.put(Runs.COLUMNS.get(i), last.get(i));
+        for (int i = 0; i < header.size(); i++) map.put(header.get(i), last.get(i));
         return map;
     }
 }
