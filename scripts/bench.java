@@ -190,6 +190,29 @@ public class bench extends Step {
         };
     }
 
+    /** One round trip of a variant's own loop. */
+    interface RoundTrip {
+        void once(long id) throws java.io.IOException;
+    }
+
+    /** Round trips for `seconds`, each timed; the latencies kept in a ring of 2^20. */
+    private Lockstep.Result timed(String endpoint, RoundTrip roundTrip) {
+        long[] lat = new long[1 << 20];
+        long n = 0, start = System.nanoTime(), end = start + (long) (seconds * 1e9), t0 = start;
+        while (t0 < end) {
+            try {
+                roundTrip.once(n + 1);
+            } catch (java.io.IOException e) {
+                throw new LabException("round trip on " + endpoint + ": " + e.getMessage());
+            }
+            long t1 = System.nanoTime();
+            lat[(int) (n++ & (lat.length - 1))] = t1 - t0;
+            t0 = t1;
+        }
+        return new Lockstep.Result(n, 0, null, Lockstep.Stop.time_limit, (t0 - start) / 1e9,
+                Arrays.copyOf(lat, (int) Math.min(n, lat.length)), endpoint);
+    }
+
     /** The minimal lockstep: no watch, no progress, no ids checked; only a clock read per round trip. */
     private Lockstep.Result raw(LabOptions o) {
         try (ZContext ctx = new ZContext(1)) {
@@ -210,17 +233,10 @@ public class bench extends Step {
             server.start();
             req.connect(endpoint);
             byte[] ping = "1".getBytes(ZMQ.CHARSET);
-            long[] lat = new long[1 << 20];
-            long n = 0, start = System.nanoTime(), end = start + (long) (seconds * 1e9), t0 = start;
-            while (t0 < end) {
+            return timed(endpoint, id -> {
                 req.send(ping);
                 req.recv();
-                long t1 = System.nanoTime();
-                lat[(int) (n++ & (lat.length - 1))] = t1 - t0;
-                t0 = t1;
-            }
-            return new Lockstep.Result(n, 0, false, Lockstep.Stop.time_limit, (t0 - start) / 1e9,
-                    Arrays.copyOf(lat, (int) Math.min(n, lat.length)), endpoint);
+            });
         }
     }
 
@@ -231,18 +247,10 @@ public class bench extends Step {
         client.maxRetries = 3;
         try (ZContext ctx = new ZContext(1); EchoServer server = new EchoServer(ctx, o)) {
             String endpoint = server.endpoint();
-            ZMQ.Socket req = client.connect(ctx, endpoint);
-            long[] lat = new long[1 << 20];
-            long n = 0, start = System.nanoTime(), end = start + (long) (seconds * 1e9), t0 = start;
-            while (t0 < end) {
-                req = client.request(ctx, endpoint, req, n + 1);
-                long t1 = System.nanoTime();
-                lat[(int) (n++ & (lat.length - 1))] = t1 - t0;
-                t0 = t1;
-            }
-            req.close();
-            return new Lockstep.Result(n, 0, false, Lockstep.Stop.time_limit, (t0 - start) / 1e9,
-                    Arrays.copyOf(lat, (int) Math.min(n, lat.length)), endpoint);
+            ZMQ.Socket[] req = {client.connect(ctx, endpoint)};
+            Lockstep.Result r = timed(endpoint, id -> req[0] = client.request(ctx, endpoint, req[0], id));
+            req[0].close();
+            return r;
         }
     }
 
@@ -265,18 +273,11 @@ public class bench extends Step {
                 s.setTcpNoDelay(true);
                 DataInputStream in = new DataInputStream(s.getInputStream());
                 DataOutputStream out = new DataOutputStream(s.getOutputStream());
-                long[] lat = new long[1 << 20];
-                long n = 0, start = System.nanoTime(), end = start + (long) (seconds * 1e9), t0 = start;
-                while (t0 < end) {
-                    out.writeLong(n);
+                return timed("tcp://127.0.0.1:" + listener.getLocalPort(), id -> {
+                    out.writeLong(id);
                     out.flush();
                     in.readLong();
-                    long t1 = System.nanoTime();
-                    lat[(int) (n++ & (lat.length - 1))] = t1 - t0;
-                    t0 = t1;
-                }
-                return new Lockstep.Result(n, 0, false, Lockstep.Stop.time_limit, (t0 - start) / 1e9,
-                        Arrays.copyOf(lat, (int) Math.min(n, lat.length)), "tcp://127.0.0.1:" + listener.getLocalPort());
+                });
             }
         } catch (java.io.IOException e) {
             throw new LabException("loopback socket: " + e.getMessage());

@@ -2,6 +2,7 @@ import org.zeromq.ZMQ;
 
 import java.lang.reflect.Field;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Reads JeroMQ 0.6.0's private state by reflection, on the socket's own thread, without changing it.
@@ -10,20 +11,30 @@ import java.util.Map;
 public final class Internals {
     private Internals() { }
 
+    // Looked up once per class and name: the sweep reads a field after every recv() of the REP.
+    private static final Map<String, Field> FIELDS = new ConcurrentHashMap<>();
+
     /** A private field by name, searched up the class hierarchy. */
     public static Object get(Object target, String name) {
-        for (Class<?> c = target.getClass(); c != null; c = c.getSuperclass()) {
+        Field f = FIELDS.computeIfAbsent(target.getClass().getName() + "#" + name, k -> find(target.getClass(), name));
+        try {
+            return f.get(target);
+        } catch (IllegalAccessException e) {
+            throw new LabException("cannot read " + f.getDeclaringClass().getSimpleName() + "." + name + ": " + e.getMessage());
+        }
+    }
+
+    private static Field find(Class<?> type, String name) {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
             try {
                 Field f = c.getDeclaredField(name);
                 f.setAccessible(true);
-                return f.get(target);
+                return f;
             } catch (NoSuchFieldException e) {
                 // look in the superclass
-            } catch (IllegalAccessException e) {
-                throw new LabException("cannot read " + c.getSimpleName() + "." + name + ": " + e.getMessage());
             }
         }
-        throw new LabException("no field " + name + " in " + target.getClass().getName() + " (not JeroMQ 0.6.0?)");
+        throw new LabException("no field " + name + " in " + type.getName() + " (not JeroMQ 0.6.0?)");
     }
 
     /**

@@ -60,8 +60,7 @@ public final class Lockstep {
                 long replies, last;
                 public void send(long id) { last = id; req[0].send(Long.toString(id)); }
                 public boolean receive() {
-                    if (replies == 0 && !here) return first();
-                    if (req[0].recv() == null) return false;
+                    if (!(replies == 0 && !here ? first() : req[0].recv() != null)) return false;
                     if (++replies == 1 && o.setWhen.equals("after-connection")) o.applyReqHwm(req[0]);
                     return true;
                 }
@@ -77,8 +76,6 @@ public final class Lockstep {
                         req[0] = open(ctx, o, endpoint, Math.min(1000, o.connectTimeoutMs));
                         req[0].send(Long.toString(last));
                     }
-                    replies = 1;
-                    if (o.setWhen.equals("after-connection")) o.applyReqHwm(req[0]);
                     req[0].setReceiveTimeOut(o.timeoutMs);
                     return true;
                 }
