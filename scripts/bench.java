@@ -27,7 +27,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.nio.file.Path;
 import java.util.stream.Stream;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -145,8 +144,7 @@ public class bench extends Step {
 
     /** One fresh JVM running the variant; its measured iterations as {rate, p50 us, p99 us, round trips}. */
     private List<double[]> fork(Variant v) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "bench", "--child", id(v), "--no-record",
+        List<String> cmd = Jvm.command("bench", List.of("--child", id(v), "--no-record",
                 "--warmup", String.valueOf(warmup), "--iterations", String.valueOf(iterations), "--seconds", String.valueOf(seconds)));
         try {
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();

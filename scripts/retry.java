@@ -1,10 +1,12 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 // Claim: the Lazy Pirate client of the ZeroMQ Guide (wait with a timeout; on timeout close the REQ socket,
 // open a new one and resend, a bounded number of times) gets every request answered exactly once even from
-// a REP with SNDHWM=1 that silently drops replies, because requests carry ids and the server answers a
-// repeated id from its cache instead of handling it again.
+// a REP with SNDHWM=1 that silently drops replies, and from a server that crashes (a thread that dies, or a
+// process killed with SIGKILL) and is started again, because requests carry ids and the server keeps the ids
+// it handled in a journal: a resent id is answered from there instead of being handled again.
 // Run: jbang retry           (exit 0 = every request answered once; 1 = a request was abandoned or doubled)
-//SOURCES lib/*.java
+//      jbang retry --server process --kill-every 1000 --rep-sndhwm 1000 --budget 100000
+//SOURCES lib/*.java faults/*.java
 
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
@@ -12,16 +14,16 @@ import org.zeromq.ZMQ;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 @Command(name = "retry", mixinStandardHelpOptions = true,
-        description = "Lazy Pirate client against a REP with SNDHWM=1: every request answered exactly once.")
+        description = "Lazy Pirate client against a REP with SNDHWM=1, or a crashing one: every request answered exactly once.")
 public class retry extends Step {
-    @Option(names = "--retries", defaultValue = "3",
-            description = "resends of one request before it is abandoned, as the Guide's REQUEST_RETRIES (default: ${DEFAULT-VALUE})")
-    int maxRetries;
-
     // Timeout 100 ms: a reply takes well under 1 ms here, so 100 ms of silence means "lost", and retries stay cheap.
     static final Map<String, String> DEFAULTS = Map.of("rep-sndhwm", "1", "budget", "10000", "time-limit", "60", "timeout", "100");
 
@@ -29,71 +31,143 @@ public class retry extends Step {
         Lab.main(new retry(), args, DEFAULTS);
     }
 
+    @Option(names = "--retries",
+            description = "resends of one request before it is abandoned, as the Guide's REQUEST_RETRIES "
+                    + "(default: 3; 100 with --server process, whose restart takes a new JVM's start-up)")
+    Integer maxRetries;
+
+    @Option(names = "--server", defaultValue = "thread",
+            description = "thread: the REP is a thread of this process; process: a separate JVM (retry --role rep) "
+                    + "that --kill-every ends with SIGKILL (default: ${DEFAULT-VALUE})")
+    String serverKind;
+
     @Option(names = "--kill-every", defaultValue = "0",
-            description = "crash the REP after every K-th request it handles (its thread ends before replying) and start "
-                    + "a new one on the same endpoint; 0 = never (default: ${DEFAULT-VALUE})")
+            description = "crash the REP after every K-th request it handles, before replying (a thread ends; a process "
+                    + "is killed with SIGKILL) and start a new one on the same endpoint; 0 = never (default: ${DEFAULT-VALUE})")
     long killEvery;
 
     @Option(names = "--kill-seed", description = "crash at random points instead, on average every --kill-every requests, from this seed")
     Long killSeed;
 
     @Option(names = "--server-memory", defaultValue = "durable",
-            description = "durable: what the server handled survives its crash (a database); lost: a new server "
-                    + "remembers nothing, so a resend is handled again (default: ${DEFAULT-VALUE})")
+            description = "durable: the journal of handled ids survives a crash (a database would); lost: a new server "
+                    + "starts with an empty one, so a resend is handled again (default: ${DEFAULT-VALUE})")
     String serverMemory;
 
-    long retries, staleReplies, abandoned, answered, firstRetry;
+    @Option(names = "--journal", description = "with --role rep: file of handled request ids, kept across restarts (default: none, ids kept in memory)")
+    Path journal;
+
+    @Option(names = "--sigkill-after", hidden = true, defaultValue = "0",
+            description = "internal, with --role rep: kill this process with SIGKILL after the N-th request, before replying")
+    long sigkillAfter;
+
+    long retries, staleReplies, abandoned, answered, firstRetry, retriedRequests, retriedNanos;
 
     @Override
-    protected java.util.List<String> columns() {
-        return java.util.stream.Stream.concat(Runs.COLUMNS.stream(),
-                java.util.stream.Stream.of("kill_every", "kills", "restarts", "server_memory", "app_duplicates")).toList();
+    protected boolean separable() { return true; }
+
+    @Override
+    protected List<String> columns() {
+        return Stream.concat(Runs.COLUMNS.stream(), Stream.of("kill_every", "kills", "restarts", "server_memory", "app_duplicates",
+                "server", "retried_requests", "retried_mean_ms", "max_us", "restart_ms")).toList();
+    }
+
+    /** --role rep: the server keeps handled ids in --journal, and with --sigkill-after dies at the worst moment. */
+    @Override
+    protected EchoServer server(ZContext ctx) {
+        java.util.Set<Long> inMemory = new java.util.HashSet<>();   // clients' ids need not increase: see run()
+        EchoServer.Handled handled = journal == null ? inMemory::add : new Journal(journal);
+        return new EchoServer(ctx, lab, new EchoServer.Watch() {
+            long requests;
+
+            @Override public void afterRecv(ZMQ.Socket rep, long id) {
+                if (++requests == sigkillAfter) sigkillMyself();   // handled and journaled; the reply never leaves
+            }
+        }, handled);
+    }
+
+    private static void sigkillMyself() {
+        try {
+            new ProcessBuilder("kill", "-KILL", String.valueOf(ProcessHandle.current().pid())).start();
+            while (true) Thread.sleep(1000);   // the signal arrives within milliseconds
+        } catch (Exception e) {
+            throw new IllegalStateException("could not SIGKILL this process: " + e.getMessage());
+        }
     }
 
     @Override
     protected int run() {
+        if (maxRetries == null) maxRetries = serverKind.equals("process") ? 100 : 3;
         if (maxRetries < 0) throw new LabException("--retries must be 0 or more", Lab.USAGE);
         if (killEvery < 0) throw new LabException("--kill-every must be 0 or more", Lab.USAGE);
         if (!serverMemory.equals("durable") && !serverMemory.equals("lost"))
             throw new LabException("--server-memory must be durable or lost", Lab.USAGE);
+        if (!serverKind.equals("thread") && !serverKind.equals("process"))
+            throw new LabException("--server must be thread or process", Lab.USAGE);
+        boolean remote = lab.role.equals("req");   // the server is someone else's: only what the client sees counts
         long[] latencies = new long[(int) Math.min(lab.budget, 1_000_000)];
         Lockstep.Stop stop = Lockstep.Stop.budget;
         long start = System.nanoTime();
-        try (ZContext ctx = new ZContext(1); Servers server = new Servers(ctx)) {
-            String endpoint = server.endpoint;
+        Servers.Faults faults = new Servers.Faults(killEvery, killSeed, serverMemory.equals("durable"));
+        try (ZContext ctx = new ZContext(1);
+             Servers server = remote ? null : serverKind.equals("process") ? new ProcessServers(lab, faults) : new ThreadServers(ctx, lab, faults)) {
+            String endpoint = remote ? lab.endpoint : server.endpoint();
             describeSetup(endpoint);
+            if (remote) say("I", "REP: another process, serving at %s", Runs.printable(endpoint));
+            else if (server instanceof ProcessServers p) say("I", "REP: a separate JVM (pid %d) running retry --role rep", p.pid());
             say("I", "client: Lazy Pirate, up to %d resends per request, each on a new REQ socket", maxRetries);
             if (killEvery > 0)
-                say("I", "faults: the REP crashes after %s %,d handled requests, before replying; a new one takes over; server memory %s",
-                        killSeed == null ? "every" : "on average every", killEvery, serverMemory);
+                say("I", "faults: the REP %s %s, each time right after handling a request, before replying; a new one "
+                                + "takes over; server memory %s",
+                        serverKind.equals("process") ? "process is killed with SIGKILL" : "thread crashes", faults.describe(), serverMemory);
             Progress progress = new Progress(err(), "requests");
             long deadline = start + (long) (lab.timeLimitSeconds * 1e9);
+            // Ids identify requests to the server's journal, so with a server that others use too they must not be
+            // 1, 2, 3... again: this client starts at a random point of a 2^62 range (a UUID would do as well).
+            long firstId = remote ? (1L << 40) + new java.security.SecureRandom().nextLong((1L << 62) - (1L << 40)) : 1;
+            if (remote) say("I", "request ids: %d and on (a random start, so that no other client's ids collide)", firstId);
             ZMQ.Socket req = connect(ctx, endpoint);
-            for (long id = 1; id <= lab.budget; id++) {
+            for (long n = 1; n <= lab.budget; n++) {
+                long id = firstId + n - 1;
                 if (Lab.interrupted()) { stop = Lockstep.Stop.interrupted; break; }
                 if (System.nanoTime() > deadline) { stop = Lockstep.Stop.time_limit; break; }
-                long t0 = System.nanoTime();
+                long t0 = System.nanoTime(), retriesBefore = retries;
                 req = request(ctx, endpoint, req, id);
-                latencies[(int) ((id - 1) % latencies.length)] = System.nanoTime() - t0;
-                progress.tick(id, abandoned);
+                long took = System.nanoTime() - t0;
+                latencies[(int) ((n - 1) % latencies.length)] = took;
+                if (retries > retriesBefore) { retriedRequests++; retriedNanos += took; }
+                if (remote && answered == 0)
+                    throw new LabException("nothing answered at " + endpoint + " after " + (maxRetries + 1) + " tries of "
+                            + lab.timeoutMs + " ms (is a retry --role rep running there?)");
+                progress.tick(n, abandoned);
             }
             req.close();
             double elapsed = (System.nanoTime() - start) / 1e9;
             long tried = answered + abandoned;
             long[] kept = Arrays.copyOf(latencies, (int) Math.min(tried, latencies.length));
-            server.stop();
-            say("I", "server: handled %,d distinct ids, answered %,d repeats without handling them again (the client's resends)",
-                    server.handlerRuns, server.duplicates);
-            if (killEvery > 0)
-                say("I", "faults: %,d crashes, %,d restarts; the application handled %,d ids more than once",
-                        server.kills, server.restarts, server.appDuplicates());
-            Map<String, Object> row = new java.util.LinkedHashMap<>();
+            Journal.Tally did = new Journal.Tally(-1, -1, 0);
+            if (!remote) {
+                server.close();
+                did = server.tally();
+                say("I", "server: ran the handler %,d times for %,d requests; answered %,d resends from its journal without handling them again",
+                        did.handlerRuns(), tried, did.repeats());
+                if (server.failure() != null) say("W", "supervisor gave up: %s", server.failure());
+                if (killEvery > 0)
+                    say("I", "faults: %,d crashes, %,d restarts (median %s ms to a new server bound); %,d ids handled more than once",
+                            server.kills, server.restarts, Runs.number(server.medianRestartMillis()), did.handledTwice());
+            }
+            double retriedMeanMs = retriedRequests == 0 ? Double.NaN : retriedNanos / 1e6 / retriedRequests;
+            say("I", "latency: p50 %s us, p99 %s us, max %s ms; %s", Runs.number(Stats.percentile(kept, 50) / 1000),
+                    Runs.number(Stats.percentile(kept, 99) / 1000), Runs.number(Arrays.stream(kept).max().orElse(0) / 1e6),
+                    retriedRequests == 0 ? "no request needed a resend" : String.format("%,d requests needed a resend "
+                            + "(each resend is a reconnect: a new REQ socket), %s ms each on average", retriedRequests, Runs.number(retriedMeanMs)));
+            Map<String, Object> row = new LinkedHashMap<>();
             row.put("endpoint", endpoint);
             row.put("round_trips", answered);
             row.put("lost", abandoned);
-            row.put("first_loss", firstRetry > 0 ? firstRetry : "");
+            row.put("first_loss", firstRetry > 0 ? firstRetry - firstId + 1 : "");
             row.put("retries", retries);
-            row.put("duplicates", server.duplicates);
+            row.put("duplicates", remote ? "" : did.repeats());
             row.put("stale_replies", staleReplies);
             row.put("stop", stop);
             row.put("elapsed_s", Runs.number(elapsed));
@@ -101,129 +175,24 @@ public class retry extends Step {
             row.put("p50_us", Runs.number(Stats.percentile(kept, 50) / 1000));
             row.put("p99_us", Runs.number(Stats.percentile(kept, 99) / 1000));
             row.put("kill_every", killEvery);
-            row.put("kills", server.kills);
-            row.put("restarts", server.restarts);
-            row.put("server_memory", serverMemory);
-            row.put("app_duplicates", server.appDuplicates());
+            row.put("kills", remote ? "" : server.kills);
+            row.put("restarts", remote ? "" : server.restarts);
+            row.put("server_memory", remote ? "" : serverMemory);
+            row.put("app_duplicates", remote ? "" : did.handledTwice());
+            row.put("server", remote ? "remote" : serverKind);
+            row.put("retried_requests", retriedRequests);
+            row.put("retried_mean_ms", Runs.number(retriedMeanMs));
+            row.put("max_us", Runs.number(Arrays.stream(kept).max().orElse(0) / 1000.0));
+            row.put("restart_ms", remote ? "" : Runs.number(server.medianRestartMillis()));
             record(row);
-            // Exactly once: every request got one accepted reply, and the handler ran once per request.
-            boolean once = abandoned == 0 && answered == tried && server.handlerRuns == tried && server.appDuplicates() == 0;
+            // Exactly once: every request got one accepted reply, and (where we can see it) the handler ran once per request.
+            boolean once = abandoned == 0 && answered == tried && (remote || did.handlerRuns() == tried && did.handledTwice() == 0);
             return verdict(once && stop == Lockstep.Stop.budget ? Lab.SHOWN : Lab.NOT_SHOWN,
-                    "%s %,d requests, %,d answered once, %,d abandoned; %,d retries, %,d repeats deduplicated, %,d stale replies discarded%s",
-                    once ? "OK" : "FAILED", tried, answered, abandoned, retries, server.duplicates, staleReplies,
+                    "%s %,d requests, %,d answered once, %,d abandoned; %,d retries, %s%,d stale replies discarded%s",
+                    once ? "OK" : "FAILED", tried, answered, abandoned, retries,
+                    remote ? "" : String.format("%,d repeats deduplicated, ", did.repeats()), staleReplies,
                     stop == Lockstep.Stop.budget ? "" : " (stopped early: " + stop + ")");
         }
-    }
-
-    /**
-     * The REP side of the retry step: one EchoServer, or with --kill-every a succession of them, each crashing
-     * (its thread ends after handling a request, before replying) and replaced by a supervisor on the same endpoint.
-     * The application's effects are counted per id across all of them, to see whether any request was handled twice.
-     */
-    final class Servers implements AutoCloseable {
-        final String endpoint;
-        private final ZContext ctx;
-        private final LabOptions fixed;
-        private final java.util.Map<Long, Integer> effects = new java.util.concurrent.ConcurrentHashMap<>();
-        private final java.util.Set<Long> durable = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        private final java.util.Random random = new java.util.Random(killSeed == null ? 0 : killSeed);
-        private final Thread supervisor;
-        private volatile EchoServer current;
-        private volatile boolean done;
-        private long handledSinceKill, nextKill;
-        long handlerRuns, duplicates, kills, restarts;
-
-        Servers(ZContext ctx) {
-            this.ctx = ctx;
-            nextKill = drawKill();
-            current = start(lab);
-            endpoint = current.endpoint();
-            fixed = lab.derived(lab.transportName(), lab.timeLimitSeconds);
-            fixed.endpoint = endpoint;   // every new server binds where the clients already connect
-            fixed.repSndHwm = lab.repSndHwm;
-            fixed.repRcvHwm = lab.repRcvHwm;
-            supervisor = new Thread(this::supervise, "supervisor");
-            supervisor.setDaemon(true);
-            supervisor.start();
-        }
-
-        private long drawKill() {
-            if (killEvery == 0) return Long.MAX_VALUE;
-            return killSeed == null ? killEvery : 1 + (long) (random.nextDouble() * 2 * killEvery);
-        }
-
-        private EchoServer start(LabOptions o) {
-            boolean keep = serverMemory.equals("durable");
-            java.util.Set<Long> memory = keep ? durable : java.util.concurrent.ConcurrentHashMap.newKeySet();
-            return new EchoServer(ctx, o, new EchoServer.Watch() {
-                @Override public void afterRecv(ZMQ.Socket rep, long id) {
-                    if (++handledSinceKill >= nextKill) {          // the request is handled; the reply never leaves
-                        handledSinceKill = 0;
-                        nextKill = drawKill();
-                        kills++;
-                        throw new IllegalStateException("crash (--kill-every)");
-                    }
-                }
-            }, id -> {
-                boolean first = memory.add(id);
-                if (first) effects.merge(id, 1, Integer::sum);     // the application's work, done once per id
-                return first;
-            });
-        }
-
-        /** Replaces a crashed server with a new one on the same endpoint (retrying while the port is released). */
-        private void supervise() {
-            while (!done) {
-                EchoServer s = current;
-                if (!s.alive() && !done) {
-                    collect(s);
-                    long give = System.nanoTime() + 5_000_000_000L;
-                    while (!done) {
-                        EchoServer next = start(fixed);
-                        try {
-                            next.endpoint();
-                            current = next;
-                            restarts++;
-                            break;
-                        } catch (LabException busy) {
-                            next.close();
-                            if (System.nanoTime() > give) throw busy;
-                        }
-                    }
-                }
-                try {
-                    Thread.sleep(2);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }
-
-        private synchronized void collect(EchoServer s) {
-            handlerRuns += s.handlerRuns;
-            duplicates += s.duplicates;
-        }
-
-        /** Ids the application handled more than once. */
-        long appDuplicates() {
-            return effects.values().stream().filter(n -> n > 1).count();
-        }
-
-        /** Stops the supervisor and the server, adding up what the last server did. */
-        void stop() {
-            if (done) return;
-            done = true;
-            try {
-                supervisor.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            current.close();
-            collect(current);
-        }
-
-        @Override
-        public void close() { stop(); }
     }
 
     // --8<-- [start:lazy-pirate]

@@ -45,7 +45,7 @@ public abstract class Step implements Callable<Integer> {
 
     /** --role rep: only the REP, with the step's HWM settings, until the time limit or Ctrl-C. */
     private int serve() {
-        try (ZContext ctx = new ZContext(1); EchoServer rep = new EchoServer(ctx, lab)) {
+        try (ZContext ctx = new ZContext(1); EchoServer rep = server(ctx)) {
             String endpoint = rep.endpoint();
             say("I", "%s, REP only: bound %s with SNDHWM=%d RCVHWM=%d; serving for %s s or until Ctrl-C",
                     Runs.jeromqVersion(), Runs.printable(endpoint), lab.repSndHwm, lab.repRcvHwm, Runs.number(lab.timeLimitSeconds));
@@ -61,6 +61,9 @@ public abstract class Step implements Callable<Integer> {
                     Lab.interrupted() ? "stopped" : "the time limit", rep.sendFailures, rep.lastId, rep.lastSendOk);
         }
     }
+
+    /** The REP that --role rep runs; a step may give it its own handler. */
+    protected EchoServer server(ZContext ctx) { return new EchoServer(ctx, lab); }
 
     protected String name() { return spec.name(); }
 
