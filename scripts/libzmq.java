@@ -5,11 +5,14 @@
 // mailbox only about once a millisecond, so the REP's view can lag by more than one reply and SNDHWM=2 can drop too.
 // Run: jbang libzmq                     (exit 0 = a reply was lost in every run; 1 = a run lost none within its bound)
 //      jbang libzmq --rep-sndhwm 2 --runs 10      (the common advice, tested on libzmq)
+//      jbang libzmq --role rep --endpoint tcp://127.0.0.1:5555 & jbang hwm1 --role req --endpoint tcp://127.0.0.1:5555
+//                                                  (a libzmq REP in one process, a JeroMQ REQ in another)
 // Needs Java 22+ (./jbang links a local one) and libzmq.so.5 (Debian: apt-get install libzmq5).
 //JAVA 22+
 //RUNTIME_OPTIONS --enable-native-access=ALL-UNNAMED
 //SOURCES lib/*.java ffm/LibZmq.java
 
+import org.zeromq.ZContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,6 +31,15 @@ public class libzmq extends Step {
     int runs;
 
     @Override
+    protected boolean separable() { return true; }
+
+    /** --role rep: a libzmq REP with its own context (the JeroMQ one is not used). */
+    @Override
+    protected ServerThread server(ZContext unused) {
+        return new Server(new LibZmq(), lab, true);
+    }
+
+    @Override
     protected int run() {
         if (!lab.setWhen.equals("before-bind")) throw new LabException("libzmq: only --set-when before-bind", Lab.USAGE);
         String version = LibZmq.version();
@@ -39,28 +51,45 @@ public class libzmq extends Step {
         });
     }
 
-    /** One lockstep run on libzmq: REP in its own thread, REQ in this one. */
+    /** One lockstep run on libzmq: REP in its own thread (or another process, --role req), REQ in this one. */
     Lockstep.Result once(boolean describe, String version) {
-        try (LibZmq ctx = new LibZmq(); Server rep = new Server(ctx, lab)) {
-            String endpoint = rep.endpoint();
+        boolean here = lab.role.equals("both");
+        try (LibZmq ctx = new LibZmq(); Server rep = here ? new Server(ctx, lab, false) : null) {
+            String endpoint = here ? rep.endpoint() : lab.endpoint;
             if (describe) {
                 say("I", "libzmq %s (through Java %s's FFM API), %s, %d cores", version, Runtime.version(),
                         System.getProperty("os.name"), Runtime.getRuntime().availableProcessors());
-                say("I", "REP binds %s with SNDHWM=%d RCVHWM=%d; REQ connects with SNDHWM=%d RCVHWM=%d",
+                if (here) say("I", "REP binds %s with SNDHWM=%d RCVHWM=%d; REQ connects with SNDHWM=%d RCVHWM=%d",
                         endpoint, lab.repSndHwm, lab.repRcvHwm, lab.reqSndHwm, lab.reqRcvHwm);
+                else say("I", "REQ connects to %s (the REP is another process, any library) with SNDHWM=%d RCVHWM=%d",
+                        endpoint, lab.reqSndHwm, lab.reqRcvHwm);
                 say("I", "REQ waits up to %d ms for each reply; budget %,d, time limit %s s",
                         lab.timeoutMs, lab.budget, Runs.number(lab.timeLimitSeconds));
             }
             try (LibZmq.Socket req = ctx.socket(LibZmq.REQ)) {
                 req.set(LibZmq.LINGER, 0);
-                req.set(LibZmq.RCVTIMEO, lab.timeoutMs);
+                // A REP in another process may still be starting: libzmq keeps the first request queued and
+                // connects when it can, so the first reply may take up to --connect-timeout.
+                req.set(LibZmq.RCVTIMEO, here ? lab.timeoutMs : lab.connectTimeoutMs);
                 req.set(LibZmq.SNDHWM, lab.reqSndHwm);
                 req.set(LibZmq.RCVHWM, lab.reqRcvHwm);
                 req.connect(endpoint);
                 return Lockstep.loop(lab, err(), endpoint, new Lockstep.Req() {
+                    boolean waitingForFirst = !here;
+
                     public void send(long id) { req.send(Long.toString(id)); }
-                    public boolean receive() { return req.recv() != null; }
-                }, rep);
+
+                    public boolean receive() {
+                        boolean got = req.recv() != null;
+                        if (waitingForFirst) {
+                            if (!got) throw new LabException("nothing answered at " + endpoint + " within "
+                                    + lab.connectTimeoutMs + " ms (is a --role rep running there?)");
+                            waitingForFirst = false;
+                            req.set(LibZmq.RCVTIMEO, lab.timeoutMs);
+                        }
+                        return got;
+                    }
+                }, here ? rep : Lockstep.ELSEWHERE);
             }
         }
     }
@@ -69,11 +98,22 @@ public class libzmq extends Step {
     static final class Server extends ServerThread {
         private final LibZmq ctx;
         private final LabOptions o;
+        private final boolean ownsContext;
 
-        Server(LibZmq ctx, LabOptions o) {
+        Server(LibZmq ctx, LabOptions o, boolean ownsContext) {
             this.ctx = ctx;
             this.o = o;
+            this.ownsContext = ownsContext;
             start();
+        }
+
+        @Override
+        public String library() { return "libzmq " + LibZmq.version(); }
+
+        @Override
+        public void close() {
+            super.close();
+            if (ownsContext) ctx.close();
         }
 
         @Override
@@ -90,6 +130,7 @@ public class libzmq extends Step {
                     if (request == null) continue;
                     lastId = Long.parseLong(request);
                     lastSendOk = rep.send(request);
+                    if (!lastSendOk) sendFailures++;
                 }
             } catch (RuntimeException e) {
                 bound.completeExceptionally(e);

@@ -74,7 +74,7 @@ public class retry extends Step {
 
     /** --role rep: the server keeps handled ids in --journal, and with --sigkill-after dies at the worst moment. */
     @Override
-    protected EchoServer server(ZContext ctx) {
+    protected ServerThread server(ZContext ctx) {
         java.util.Set<Long> inMemory = new java.util.HashSet<>();   // clients' ids need not increase: see run()
         EchoServer.Handled handled = journal == null ? inMemory::add : new Journal(journal);
         return new EchoServer(ctx, lab, new EchoServer.Watch() {
@@ -105,6 +105,8 @@ public class retry extends Step {
         if (!serverKind.equals("thread") && !serverKind.equals("process"))
             throw new LabException("--server must be thread or process", Lab.USAGE);
         boolean remote = lab.role.equals("req");   // the server is someone else's: only what the client sees counts
+        if (remote && (killEvery > 0 || serverKind.equals("process")))
+            throw new LabException("--kill-every and --server process start the server themselves: not with --role req", Lab.USAGE);
         long[] latencies = new long[(int) Math.min(lab.budget, 1_000_000)];
         Lockstep.Stop stop = Lockstep.Stop.budget;
         long start = System.nanoTime();
@@ -145,11 +147,11 @@ public class retry extends Step {
             double elapsed = (System.nanoTime() - start) / 1e9;
             long tried = answered + abandoned;
             long[] kept = Arrays.copyOf(latencies, (int) Math.min(tried, latencies.length));
-            Journal.Tally did = new Journal.Tally(-1, -1, 0);
+            Servers.Tally did = new Servers.Tally(-1, -1, 0);
             if (!remote) {
                 server.close();
                 did = server.tally();
-                say("I", "server: ran the handler %,d times for %,d requests; answered %,d resends from its journal without handling them again",
+                say("I", "server: ran the handler %,d times for %,d requests; answered %,d resends from its record of handled ids without handling them again",
                         did.handlerRuns(), tried, did.repeats());
                 if (server.failure() != null) say("W", "supervisor gave up: %s", server.failure());
                 if (killEvery > 0)

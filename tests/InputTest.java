@@ -54,6 +54,28 @@ class InputTest {
         assertFalse(Files.exists(dir.resolve("out.csv")), "no output file on bad input");
     }
 
+    @ParameterizedTest(name = "retry {0}")
+    @CsvSource(delimiter = '|', value = {
+            "--server=vm                 | --server must be thread or process",
+            "--retries=-1                | --retries must be 0 or more",
+            "--kill-every=-1             | --kill-every must be 0 or more",
+            "--server-memory=some        | --server-memory must be durable or lost",
+            "--kill-every=5 --role=req --endpoint=tcp://127.0.0.1:5555 | not with --role req",
+    })
+    void badRetryOptionIsAUsageError(String args, String words) {
+        var all = new java.util.ArrayList<>(java.util.List.of(args.split(" ")));
+        all.addAll(java.util.List.of("--out", dir.resolve("out.csv").toString()));
+        Steps r = Steps.run(new retry(), retry.DEFAULTS, all.toArray(String[]::new));
+        assertOneLineError(r, Lab.USAGE, words);
+        assertFalse(Files.exists(dir.resolve("out.csv")), "no output file on bad input");
+    }
+
+    @Test
+    void aJournalThatCannotBeWrittenIsReportedInOneLine() {
+        Steps r = Steps.run(new retry(), retry.DEFAULTS, "--role", "rep", "--endpoint", "tcp://127.0.0.1:*", "--journal", dir.toString());
+        assertOneLineError(r, Lab.FAILED, "cannot use journal " + dir);
+    }
+
     @Test
     void busyPortIsReportedInOneLine() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

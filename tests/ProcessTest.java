@@ -15,9 +15,13 @@ class ProcessTest {
 
     /** A REP process serving at the endpoint until the test ends. */
     static Process rep(Path log, String endpoint, String... hwm) throws Exception {
-        var cmd = new java.util.ArrayList<>(java.util.List.of(LauncherTest.ROOT.resolve("jbang").toString(), "hwm1",
+        return rep("hwm1", log, endpoint, hwm);
+    }
+
+    static Process rep(String step, Path log, String endpoint, String... more) throws Exception {
+        var cmd = new java.util.ArrayList<>(java.util.List.of(LauncherTest.ROOT.resolve("jbang").toString(), step,
                 "--role", "rep", "--endpoint", endpoint, "--time-limit", "120"));
-        cmd.addAll(java.util.List.of(hwm));
+        cmd.addAll(java.util.List.of(more));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < end && !(Files.exists(log) && Files.readString(log).contains("REP only: bound"))) {
@@ -67,5 +71,32 @@ class ProcessTest {
             server.destroy();
             server.waitFor(30, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void twoRetryClientsShareOneJournalingServerWithoutMistakingEachOthersIds() throws Exception {
+        // The server is SNDHWM=1 (the step's default), so replies are dropped and the clients resend; the journal
+        // must show every request handled once, and no request of the second client taken for one of the first.
+        String endpoint = freeTcp();
+        Path journal = dir.resolve("journal");
+        Process server = rep("retry", dir.resolve("rep.log"), endpoint, "--journal", journal.toString());
+        try {
+            for (int client = 0; client < 2; client++) {
+                Steps r = Steps.run(new retry(), retry.DEFAULTS, "--role", "req", "--endpoint", endpoint, "--budget", "5000",
+                        "--out", dir.resolve("retry.csv").toString());
+                assertEquals(Lab.SHOWN, r.code(), r.out() + r.err());
+                assertTrue(r.verdict().startsWith("OK 5,000 requests, 5,000 answered once, 0 abandoned"), r.verdict());
+                assertEquals("remote", Steps.lastRow(dir.resolve("retry.csv")).get("server"));
+            }
+        } finally {
+            server.destroy();
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS));
+        }
+        Servers.Tally t = Journal.tally(java.util.List.of(journal));
+        assertEquals(10_000, t.handlerRuns(), "each client's 5,000 requests handled once");
+        assertEquals(0, t.handledTwice());
+        assertEquals(Steps.csv(dir.resolve("retry.csv")).stream().skip(1)
+                .mapToLong(row -> Long.parseLong(row.get(Runs.COLUMNS.indexOf("retries")))).sum(), t.repeats(),
+                "every resend reached the server as a repeat of a handled id");
     }
 }

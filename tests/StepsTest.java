@@ -87,32 +87,4 @@ class StepsTest {
         assertTrue(Long.parseLong(row.get("retries")) > 0, "no drop to recover from: " + row);
         assertEquals("10000", row.get("round_trips"));
     }
-
-    @Test
-    void retrySurvivesACrashingServerWithoutLosingOrRepeatingWork() throws Exception {
-        // 100,000 requests, the REP crashing after every 1,000th it handles (before replying): the Lazy Pirate
-        // client must deliver all of them and, with the server remembering handled ids, none may be handled twice.
-        Path csv = dir.resolve("retry.csv");
-        Steps r = Steps.run(new retry(), retry.DEFAULTS, "--budget", "100000", "--rep-sndhwm", "1000", "--kill-every", "1000",
-                "--time-limit", "300", "--out", csv.toString());
-        assertEquals(Lab.SHOWN, r.code(), r.out());
-        Map<String, String> row = Steps.lastRow(csv);
-        assertEquals("100000", row.get("round_trips"));
-        assertEquals("0", row.get("lost"));
-        assertEquals("100", row.get("kills"));
-        assertEquals("0", row.get("app_duplicates"));
-        assertTrue(Long.parseLong(row.get("retries")) >= 100, "every crash cost at least one resend: " + row);
-    }
-
-    @Test
-    void aServerThatForgetsHandlesResentRequestsTwice() throws Exception {
-        Path csv = dir.resolve("retry.csv");
-        Steps r = Steps.run(new retry(), retry.DEFAULTS, "--budget", "5000", "--rep-sndhwm", "1000", "--kill-every", "500",
-                "--server-memory", "lost", "--time-limit", "120", "--out", csv.toString());
-        assertEquals(Lab.NOT_SHOWN, r.code(), r.out());
-        assertTrue(r.verdict().startsWith("FAILED 5,000 requests, 5,000 answered once"), r.verdict());
-        Map<String, String> row = Steps.lastRow(csv);
-        assertTrue(Long.parseLong(row.get("kills")) >= 9, row.toString());
-        assertEquals(row.get("kills"), row.get("app_duplicates"), "each crash after handling made its resend handled again");
-    }
 }

@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 public class run {
-    static final List<Class<?>> ALL = List.of(StepsTest.class, MechanismTest.class, ArticleTest.class, LibzmqTest.class, ProcessTest.class, InputTest.class, DataTest.class,
+    static final List<Class<?>> ALL = List.of(StepsTest.class, FaultsTest.class, MechanismTest.class, ArticleTest.class, LibzmqTest.class, ProcessTest.class, InputTest.class, DataTest.class,
             LauncherTest.class);
 
     public static void main(String... args) {

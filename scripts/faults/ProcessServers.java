@@ -1,15 +1,18 @@
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Servers as separate JVMs (`retry --role rep`): a crash is the server process sending itself SIGKILL after it
@@ -20,11 +23,18 @@ public final class ProcessServers extends Servers {
     private static final int SIGKILLED = 128 + 9;   // the exit status a shell shows for a process killed by signal 9
 
     private final String endpoint;
+    private final Path dir;                             // the journals, one per server or one for all (durable)
+    private final List<Path> journals = new CopyOnWriteArrayList<>();
     private final Thread supervisor;
     private volatile Process current;
 
     public ProcessServers(LabOptions lab, Faults faults) {
         super(lab, faults);
+        try {
+            dir = Files.createTempDirectory("hwm-lab-journals");
+        } catch (IOException e) {
+            throw new LabException("cannot create a folder for the journals: " + e.getMessage());
+        }
         Started first = start(lab.bindEndpoint(), nextKill(), nextJournal());
         current = first.process();
         endpoint = first.endpoint();
@@ -35,6 +45,14 @@ public final class ProcessServers extends Servers {
 
     @Override
     public String endpoint() { return endpoint; }
+
+    /** The journal the next server keeps its handled ids in. */
+    private Path nextJournal() {
+        if (faults.durable() && !journals.isEmpty()) return journals.get(0);
+        Path j = dir.resolve("journal-" + (journals.size() + 1));
+        journals.add(j);
+        return j;
+    }
 
     /** The pid of the server process running now (for the narrative). */
     public long pid() { return current.pid(); }
@@ -87,8 +105,8 @@ public final class ProcessServers extends Servers {
             } catch (InterruptedException e) {
                 return;
             }
-            if (current.exitValue() != SIGKILLED) {
-                failure = "the server process ended with exit code " + current.exitValue() + ", not by SIGKILL";
+            if (current.exitValue() != SIGKILLED) {   // Ctrl-C in a terminal reaches the server too: that is no failure
+                if (!Lab.interrupted()) failure = "the server process ended with exit code " + current.exitValue() + ", not by SIGKILL";
                 return;
             }
             kills++;
@@ -106,7 +124,7 @@ public final class ProcessServers extends Servers {
     }
 
     @Override
-    protected void stopServers() {
+    protected Tally stopServers() {
         try {
             supervisor.join(35_000);   // a restart in progress finishes (or gives up) first
             current.destroy();         // SIGTERM: the server says what it served and exits
@@ -115,5 +133,13 @@ public final class ProcessServers extends Servers {
             current.destroyForcibly();
             Thread.currentThread().interrupt();
         }
+        Tally tally = Journal.tally(journals);
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) Files.deleteIfExists(f);
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // a temp folder left behind is harmless
+        }
+        return tally;
     }
 }

@@ -1,17 +1,14 @@
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Stream;
 
 /**
  * The retry step's REP side under faults: a server that crashes on a schedule and is started again on the
- * same endpoint by a supervisor, as systemd or Kubernetes would. What the application handled is kept in
- * journals (see Journal), one shared by every server when its memory is durable, a fresh one per server when not.
+ * same endpoint by a supervisor, as systemd or Kubernetes would. What the application handled is remembered
+ * by one store shared by every server when its memory is durable, by a fresh one per server when not.
  */
 public abstract class Servers implements AutoCloseable {
     /** Crash after every K-th handled request, or at random points on average every K (from a seed); K = 0: never. */
@@ -22,11 +19,17 @@ public abstract class Servers implements AutoCloseable {
         }
     }
 
+    /** What the application did across all servers: handler runs, repeats answered from memory, ids handled twice or more. */
+    public record Tally(long handlerRuns, long repeats, long handledTwice) {
+        static Tally of(Map<Long, Integer> runsPerId, long repeats) {
+            return new Tally(runsPerId.values().stream().mapToLong(Integer::longValue).sum(), repeats,
+                    runsPerId.values().stream().filter(n -> n > 1).count());
+        }
+    }
+
     protected final LabOptions lab;
     protected final Faults faults;
     private final Random random;
-    private final Path dir;
-    private final List<Path> journals = new CopyOnWriteArrayList<>();
     protected final List<Double> restartMillis = new CopyOnWriteArrayList<>();
     protected volatile boolean done;
     protected volatile String failure;   // why the supervisor gave up, if it did
@@ -36,18 +39,13 @@ public abstract class Servers implements AutoCloseable {
         this.lab = lab;
         this.faults = faults;
         this.random = new Random(faults.seed() == null ? 0 : faults.seed());
-        try {
-            dir = Files.createTempDirectory("hwm-lab-journals");
-        } catch (IOException e) {
-            throw new LabException("cannot create a folder for the journals: " + e.getMessage());
-        }
     }
 
     /** The endpoint the clients connect to; every restarted server binds it again. */
     public abstract String endpoint();
 
-    /** Stops the supervisor and the last server. */
-    protected abstract void stopServers();
+    /** Stops the supervisor and the last server; returns what the application did across all servers. */
+    protected abstract Tally stopServers();
 
     /** How many requests the next server handles before it crashes. */
     protected synchronized long nextKill() {
@@ -55,16 +53,8 @@ public abstract class Servers implements AutoCloseable {
         return faults.seed() == null ? faults.every() : 1 + (long) (random.nextDouble() * 2 * faults.every());
     }
 
-    /** The journal the next server keeps its handled ids in. */
-    protected Path nextJournal() {
-        if (faults.durable() && !journals.isEmpty()) return journals.get(0);
-        Path j = dir.resolve("journal-" + (journals.size() + 1));
-        journals.add(j);
-        return j;
-    }
-
-    /** What all servers did, read from their journals when the servers are closed. */
-    public Journal.Tally tally() {
+    /** What all servers did, counted when they are closed. */
+    public Tally tally() {
         return tally;
     }
 
@@ -80,20 +70,13 @@ public abstract class Servers implements AutoCloseable {
         return sorted.isEmpty() ? Double.NaN : sorted.get(sorted.size() / 2);
     }
 
-    private Journal.Tally tally;
+    private Tally tally;
 
     @Override
     public final void close() {
         if (tally != null) return;
         done = true;
-        stopServers();
-        tally = Journal.Tally.of(journals);
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.toList()) Files.deleteIfExists(f);
-            Files.deleteIfExists(dir);
-        } catch (IOException ignored) {
-            // a temp folder left behind is harmless
-        }
+        tally = stopServers();
     }
 
     /** Runs `bind` until it succeeds or 5 s pass: a killed server's port may take a moment to be free again. */

@@ -33,7 +33,6 @@ public final class EchoServer extends ServerThread {
     private final LabOptions o;
     private final Handled handled;
 
-    public volatile long sendFailures;         // send() returned false (never seen with REP: it drops silently)
     public volatile long handlerRuns;          // distinct ids handled
     public volatile long duplicates;           // ids seen again (a client's retry) and answered without re-running
 
@@ -63,6 +62,9 @@ public final class EchoServer extends ServerThread {
         this.handled = handled;
         start();
     }
+
+    @Override
+    public String library() { return Runs.jeromqVersion(); }
 
     @Override
     protected void serve() {

@@ -34,7 +34,7 @@ public final class Lockstep {
     }
 
     /** The REP in another process: nothing is known of it here. */
-    private static final RepView ELSEWHERE = new RepView() {
+    static final RepView ELSEWHERE = new RepView() {
         public long lastId() { return -1; }
         public boolean lastSendOk() { return false; }
     };
@@ -72,6 +72,7 @@ public final class Lockstep {
                         if (System.nanoTime() > end)
                             throw new LabException("nothing answered at " + endpoint + " within " + o.connectTimeoutMs
                                     + " ms (is a --role rep running there?)");
+                        err.printf("W: no answer to the first request yet; resending it on a new REQ socket%n");
                         req[0].close();
                         req[0] = open(ctx, o, endpoint, Math.min(1000, o.connectTimeoutMs));
                         req[0].send(Long.toString(last));

@@ -13,6 +13,7 @@ public abstract class ServerThread implements Lockstep.RepView, AutoCloseable {
     protected volatile boolean stop;
     public volatile long lastId = -1;          // id of the last request received
     public volatile boolean lastSendOk;        // what send() returned for its reply
+    public volatile long sendFailures;         // send() returned false (never seen with REP: it drops silently)
 
     protected ServerThread() {
         thread = new Thread(this::serve, "rep");
@@ -35,6 +36,9 @@ public abstract class ServerThread implements Lockstep.RepView, AutoCloseable {
             throw new LabException("REP did not bind within 10 s");
         }
     }
+
+    /** The library the REP runs on, with its version, for the narrative. */
+    public abstract String library();
 
     /** False once the thread has ended: closed, or crashed on purpose (see the retry step's --kill-every). */
     public boolean alive() { return thread.isAlive(); }

@@ -45,10 +45,10 @@ public abstract class Step implements Callable<Integer> {
 
     /** --role rep: only the REP, with the step's HWM settings, until the time limit or Ctrl-C. */
     private int serve() {
-        try (ZContext ctx = new ZContext(1); EchoServer rep = server(ctx)) {
+        try (ZContext ctx = new ZContext(1); ServerThread rep = server(ctx)) {
             String endpoint = rep.endpoint();
             say("I", "%s, REP only: bound %s with SNDHWM=%d RCVHWM=%d; serving for %s s or until Ctrl-C",
-                    Runs.jeromqVersion(), Runs.printable(endpoint), lab.repSndHwm, lab.repRcvHwm, Runs.number(lab.timeLimitSeconds));
+                    rep.library(), Runs.printable(endpoint), lab.repSndHwm, lab.repRcvHwm, Runs.number(lab.timeLimitSeconds));
             long deadline = System.nanoTime() + (long) (lab.timeLimitSeconds * 1e9);
             while (!Lab.interrupted() && System.nanoTime() < deadline) {
                 try {
@@ -62,8 +62,8 @@ public abstract class Step implements Callable<Integer> {
         }
     }
 
-    /** The REP that --role rep runs; a step may give it its own handler. */
-    protected EchoServer server(ZContext ctx) { return new EchoServer(ctx, lab); }
+    /** The REP that --role rep runs; a step may give it its own handler or library. */
+    protected ServerThread server(ZContext ctx) { return new EchoServer(ctx, lab); }
 
     protected String name() { return spec.name(); }
 

@@ -114,7 +114,8 @@ final class Charts {
 
     /** The Lazy Pirate client against SNDHWM=1: resends per run and what they cost in latency. */
     static Chart retry(Data d) {
-        Table all = d.table("retry"), t = all.where(all.doubleColumn("kill_every").isEqualTo(0));
+        Table all = d.table("retry"), t = all.where(all.doubleColumn("kill_every").isEqualTo(0)
+                .and(all.stringColumn("server").isNotEqualTo("remote")));
         StringColumn run = StringColumn.create("run");
         for (int i = 1; i <= t.rowCount(); i++) run.append("run " + i);
         Layout layout = Layout.builder().title("Lazy Pirate client vs. a REP with SNDHWM=1: resends and latency").height(420)

@@ -18,7 +18,8 @@ final class Data {
             "elapsed_s", "rate_per_s", "p50_us", "p99_us", "cpus", "processes", "hwm", "trials", "losses", "confirmed_drops",
             "first_loss_p10", "first_loss_median", "first_loss_p90", "loss_rate", "loss_rate_low", "loss_rate_high",
             "stale_acks", "max_lag", "forks", "iterations", "iteration_s", "rate_median", "rate_min", "rate_max",
-            "p50_median_us", "p99_median_us", "kill_every", "kills", "restarts", "app_duplicates");
+            "p50_median_us", "p99_median_us", "kill_every", "kills", "restarts", "app_duplicates",
+            "retried_requests", "retried_mean_ms", "max_us", "restart_ms");
 
     final Path dir;
     private final Map<String, Table> tables = new HashMap<>();

@@ -37,7 +37,7 @@ final class Figures {
         }
         if (d.has("baseline")) noLoss(d.table("baseline"), "baseline");
         if (d.has("retry")) {
-            Table r = d.table("retry");
+            Table all = d.table("retry"), r = all.where(all.stringColumn("server").isNotEqualTo("remote"));   // servers we can see
             retry(r.where(r.doubleColumn("kill_every").isEqualTo(0)));
             faults(r.where(r.doubleColumn("kill_every").isGreaterThan(0)));
         }
@@ -114,21 +114,33 @@ final class Figures {
         put("retry.timeout", Runs.number(t.doubleColumn("timeout_ms").max()));
     }
 
-    /** Runs whose REP crashed on purpose: by what the server remembered across a crash. */
+    /** Runs whose REP crashed on purpose: by where it ran (thread, process) and what it remembered across a crash. */
     private void faults(Table t) {
-        for (String memory : List.of("durable", "lost")) {
-            Table m = t.where(t.stringColumn("server_memory").isEqualTo(memory));
-            String p = "faults." + memory + ".";
-            put(p + "runs", count(m.rowCount()));
-            put(p + "requests", count(m.doubleColumn("round_trips").sum() + m.doubleColumn("lost").sum()));
-            put(p + "abandoned", count(m.doubleColumn("lost").sum()));
-            put(p + "kills", count(m.doubleColumn("kills").sum()));
-            put(p + "restarts", count(m.doubleColumn("restarts").sum()));
-            put(p + "retries", count(m.doubleColumn("retries").sum()));
-            put(p + "app_duplicates", count(m.doubleColumn("app_duplicates").sum()));
-            put(p + "p99", m.rowCount() == 0 ? "none" : Runs.number(m.doubleColumn("p99_us").median()));
-            put(p + "p50", m.rowCount() == 0 ? "none" : Runs.number(m.doubleColumn("p50_us").median()));
-        }
+        for (String server : List.of("thread", "process"))
+            for (String memory : List.of("durable", "lost")) {
+                Table m = t.where(t.stringColumn("server").isEqualTo(server).and(t.stringColumn("server_memory").isEqualTo(memory)));
+                String p = "faults." + server + "." + memory + ".";
+                put(p + "runs", count(m.rowCount()));
+                put(p + "requests", count(m.doubleColumn("round_trips").sum() + m.doubleColumn("lost").sum()));
+                put(p + "abandoned", count(m.doubleColumn("lost").sum()));
+                put(p + "kills", count(m.doubleColumn("kills").sum()));
+                put(p + "restarts", count(m.doubleColumn("restarts").sum()));
+                put(p + "retries", count(m.doubleColumn("retries").sum()));
+                put(p + "repeats", count(m.doubleColumn("duplicates").sum()));
+                put(p + "app_duplicates", count(m.doubleColumn("app_duplicates").sum()));
+                put(p + "p50", median(m, "p50_us"));
+                put(p + "p99", median(m, "p99_us"));
+                put(p + "restart_ms", median(m, "restart_ms"));
+                put(p + "retried_ms", median(m, "retried_mean_ms"));
+                put(p + "max_ms", m.rowCount() == 0 || m.doubleColumn("max_us").countMissing() == m.rowCount() ? "none"
+                        : Runs.number(m.doubleColumn("max_us").max() / 1000));
+            }
+    }
+
+    /** The median of a column over the rows that have it, or "none". */
+    private static String median(Table t, String column) {
+        var c = t.doubleColumn(column).removeMissing();
+        return c.isEmpty() ? "none" : Runs.number(c.median());
     }
 
     private void anatomy(Table t) {

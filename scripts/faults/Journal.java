@@ -28,7 +28,7 @@ public final class Journal implements EchoServer.Handled, AutoCloseable {
 
     public Journal(Path path) {
         try {
-            for (String line : lines(path)) if (line.startsWith("handled ")) handled.add(Long.parseLong(line.substring(8)));
+            for (String line : recover(path)) if (line.startsWith("handled ")) handled.add(Long.parseLong(line.substring(8)));
             file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         } catch (IOException | NumberFormatException e) {
             throw new LabException("cannot use journal " + path + ": " + e.getMessage());
@@ -51,6 +51,15 @@ public final class Journal implements EchoServer.Handled, AutoCloseable {
         }
     }
 
+    /** The journal's complete lines; a last line cut short by a kill never happened, so it is cut off. */
+    private static List<String> recover(Path path) throws IOException {
+        List<String> complete = lines(path);
+        long whole = complete.stream().mapToLong(line -> line.length() + 1).sum();
+        if (Files.exists(path) && Files.size(path) > whole)
+            try (FileChannel torn = FileChannel.open(path, StandardOpenOption.WRITE)) { torn.truncate(whole); }
+        return complete;
+    }
+
     /** The complete lines of a journal; a line cut short by a kill has no newline and is left out. */
     static List<String> lines(Path path) throws IOException {
         String text;
@@ -63,24 +72,21 @@ public final class Journal implements EchoServer.Handled, AutoCloseable {
         return end < 0 ? List.of() : List.of(text.substring(0, end).split("\n"));
     }
 
-    /** What a set of journals shows: ids handled, repeats answered from memory, ids handled more than once. */
-    public record Tally(long handlerRuns, long repeats, long handledTwice) {
-        public static Tally of(List<Path> journals) {
-            Map<Long, Integer> runs = new HashMap<>();
-            long repeats = 0;
-            for (Path j : journals) {
-                try {
-                    for (String line : lines(j)) {
-                        if (line.startsWith("handled ")) runs.merge(Long.parseLong(line.substring(8)), 1, Integer::sum);
-                        else repeats++;
-                    }
-                } catch (IOException e) {
-                    throw new LabException("cannot read journal " + j + ": " + e.getMessage());
+    /** What a set of journals shows: handler runs, repeats answered from memory, ids handled more than once. */
+    public static Servers.Tally tally(List<Path> journals) {
+        Map<Long, Integer> runs = new HashMap<>();
+        long repeats = 0;
+        for (Path j : journals) {
+            try {
+                for (String line : lines(j)) {
+                    if (line.startsWith("handled ")) runs.merge(Long.parseLong(line.substring(8)), 1, Integer::sum);
+                    else repeats++;
                 }
+            } catch (IOException e) {
+                throw new LabException("cannot read journal " + j + ": " + e.getMessage());
             }
-            long total = runs.values().stream().mapToLong(Integer::longValue).sum();
-            return new Tally(total, repeats, runs.values().stream().filter(n -> n > 1).count());
         }
+        return Servers.Tally.of(runs, repeats);
     }
 
     @Override
