@@ -37,6 +37,7 @@ public class article implements Callable<Integer> {
             new Run("hwm2", "hwm2 --budget 30000"),
             new Run("baseline", "baseline --budget 20000"),
             new Run("retry", "retry --budget 5000"),
+            new Run("retry-process", "retry --server process --budget 5000 --rep-sndhwm 1000 --kill-every 1000"),
             new Run("anatomy", "anatomy --budget 20000"),
             new Run("sweep", "sweep --quick --cell-seconds 3"),
             new Run("libzmq", "libzmq --runs 3 --time-limit 20"),
