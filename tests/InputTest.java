@@ -1,3 +1,4 @@
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -131,9 +132,20 @@ class InputTest {
         assertFalse(Files.exists(page));
     }
 
+    /** Whether this process (and so every child it starts) ignores SIGINT: bit 2 of SigIgn in /proc/self/status. */
+    static boolean sigintIgnored() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status")))
+            if (line.startsWith("SigIgn:")) return (Long.parseLong(line.substring(7).strip(), 16) & (1L << (2 - 1))) != 0;
+        return false;
+    }
+
     @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
     @CsvSource({"TERM, 143", "INT, 130"})
     void aSignalInTheMiddleOfARunKeepsAConsistentRow(String signal, int exit) throws Exception {
+        // A shell starting a job in the background sets SIGINT to "ignored" and every child inherits it; the JVM
+        // then leaves SIGINT alone, as Ctrl-C cannot reach such a job anyway. Nothing to test then.
+        Assumptions.assumeFalse(signal.equals("INT") && sigintIgnored(),
+                "SIGINT is ignored in this environment (started in the background by a shell), so no Ctrl-C can arrive");
         Path csv = dir.resolve("hwm2.csv");
         Path log = dir.resolve("log.txt");
         Process p = new ProcessBuilder(LauncherTest.ROOT.resolve("jbang").toString(), "hwm2", "--budget", "100000000",
