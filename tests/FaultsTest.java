@@ -46,19 +46,20 @@ class FaultsTest {
 
     @Test
     void retrySurvivesAServerProcessKilledWithSigkill() throws Exception {
-        // Each kill lands after the server journaled a request and before it replied: the client's resend reaches
-        // the next server process, which must answer it from the journal (a repeat), not handle it again.
+        // 100,000 requests, the server process killed with SIGKILL after every 2,000th request it receives, after
+        // journaling it and before replying: the client's resend reaches the next server process, which must answer
+        // it from the journal (a repeat), not handle it again. About 50 restarts of half a second each.
         Path csv = dir.resolve("retry.csv");
-        Steps r = Steps.run(new retry(), retry.DEFAULTS, "--server", "process", "--budget", "5000", "--rep-sndhwm", "1000",
-                "--kill-every", "1000", "--time-limit", "120", "--out", csv.toString());
+        Steps r = Steps.run(new retry(), retry.DEFAULTS, "--server", "process", "--budget", "100000", "--rep-sndhwm", "1000",
+                "--kill-every", "2000", "--time-limit", "400", "--out", csv.toString());
         assertEquals(Lab.SHOWN, r.code(), r.out() + r.err());
-        assertTrue(r.out().contains("killed with SIGKILL after every 1,000 handled requests"), r.out());
+        assertTrue(r.out().contains("killed with SIGKILL after every 2,000 handled requests"), r.out());
         Map<String, String> row = Steps.lastRow(csv);
         assertEquals("process", row.get("server"));
-        assertEquals("5000", row.get("round_trips"));
+        assertEquals("100000", row.get("round_trips"));
         assertEquals("0", row.get("lost"));
         long kills = Long.parseLong(row.get("kills"));
-        assertTrue(kills >= 4 && kills <= 5, "kills at the 1,000th, 1,999th, ... request received: " + row);
+        assertTrue(kills >= 45 && kills <= 51, "kills at the 2,000th, 3,999th, ... request received: " + row);
         assertEquals(row.get("kills"), row.get("restarts"));
         assertEquals("0", row.get("app_duplicates"));
         assertTrue(Long.parseLong(row.get("duplicates")) >= kills, "each killed request came back as a repeat: " + row);
