@@ -35,7 +35,13 @@ public final class ProcessServers extends Servers {
         } catch (IOException e) {
             throw new LabException("cannot create a folder for the journals: " + e.getMessage());
         }
-        Started first = start(lab.bindEndpoint(), nextKill(), nextJournal());
+        Started first;
+        try {
+            first = start(lab.bindEndpoint(), nextKill(), nextJournal());
+        } catch (LabException e) {
+            deleteJournals();
+            throw e;
+        }
         current = first.process();
         endpoint = first.endpoint();
         supervisor = new Thread(this::supervise, "supervisor");
@@ -134,12 +140,16 @@ public final class ProcessServers extends Servers {
             Thread.currentThread().interrupt();
         }
         Tally tally = Journal.tally(journals);
+        deleteJournals();
+        return tally;
+    }
+
+    private void deleteJournals() {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.toList()) Files.deleteIfExists(f);
             Files.deleteIfExists(dir);
         } catch (IOException ignored) {
             // a temp folder left behind is harmless
         }
-        return tally;
     }
 }
