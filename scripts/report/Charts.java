@@ -32,6 +32,7 @@ final class Charts {
         if (d.has("hwm1")) put(charts, firstLoss(d));
         if (d.has("sweep")) put(charts, lossRate(d));
         if (d.has("retry")) put(charts, retry(d));
+        if (d.has("retry")) put(charts, crashes(d));
         if (d.has("hwm1") && d.has("hwm2") && d.has("baseline")) put(charts, latency(d));
         if (d.has("libzmq")) put(charts, libraries(d));
         if (d.has("bench")) put(charts, bench(d));
@@ -128,6 +129,29 @@ final class Charts {
         Trace p99 = ScatterTrace.builder(run, t.doubleColumn("p99_us")).mode(ScatterTrace.Mode.MARKERS).yAxis(ScatterTrace.YAxis.Y2).name("p99 latency").build();
         return new Chart("retry", new Figure(layout, resends, p50, p99),
                 "Each run sends its budget of requests; every resend waited one timeout first. Runs without crashes. " + d.caption(all) + ".");
+    }
+
+    /** What a crash costs the client: restart time, the wait of the request a crash caught, and an ordinary request. */
+    static Chart crashes(Data d) {
+        Table all = d.table("retry"), t = all.where(all.doubleColumn("kill_every").isGreaterThan(0)
+                .and(all.doubleColumn("restart_ms").isNotMissing()));
+        StringColumn run = StringColumn.create("run");
+        DoubleColumn p50 = DoubleColumn.create("p50 ms");
+        for (var row : t) {
+            run.append(row.getString("server") + (row.getString("server_memory").equals("lost") ? " (lost)" : "") + " #" + (run.size() + 1));
+            p50.append(row.getDouble("p50_us") / 1000);
+        }
+        Layout layout = Layout.builder().title("What a crash costs the Lazy Pirate client").height(460)
+                .xAxis(Axis.builder().title("run (thread: the REP thread ends; process: its JVM is killed with SIGKILL)").build())
+                .yAxis(Axis.builder().title("milliseconds (log scale)").type(Axis.Type.LOG).build())
+                .barMode(Layout.BarMode.GROUP).build();
+        Trace restart = BarTrace.builder(run, t.doubleColumn("restart_ms")).name("crash to new server bound (median)").build();
+        Trace caught = BarTrace.builder(run, t.doubleColumn("retried_mean_ms")).name("request that needed a resend (mean)").build();
+        Trace any = BarTrace.builder(run, p50).name("any request (p50)").build();
+        return new Chart("crashes", new Figure(layout, restart, caught, any),
+                "Runs of the retry step with --kill-every (rows with a measured restart time), oldest first; (lost): a new "
+                        + "server remembered nothing. A request caught by a crash waits "
+                        + "for its timeouts until a new server answers; all others are unaffected. " + d.caption(all) + ".");
     }
 
     /** Median round-trip latency per transport for REP SNDHWM 1, 2 and 1000 (medians over runs of their p50). */
