@@ -6,8 +6,11 @@
 // (written - acknowledged = 1), the envelope and then the reply are discarded, and send() returns true.
 // At HWM=2 the same stale view (lag of one reply) still fits under the mark, so nothing is dropped.
 // Run: jbang anatomy         (exit 0 = the drop was seen at HWM=1 with its cause, and none at HWM=2)
+//      jbang anatomy --role rep --endpoint tcp://127.0.0.1:5555 & jbang hwm1 --role req --endpoint tcp://127.0.0.1:5555
+//                             (the REP process shows the drop of a reply to a REQ in another process)
 //SOURCES lib/*.java
 
+import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,7 +41,37 @@ public class anatomy extends Step {
     }
 
     @Override
+    protected boolean separable() { return true; }
+
+    private Observer serving;
+
+    /** --role rep: the REP is watched as in the first run, until its first drop. */
+    @Override
+    protected ServerThread server(ZContext ctx) {
+        serving = new Observer(context);
+        say("I", "watching the REP's pipe and mailbox after each recv(); stops at the first dropped reply");
+        return new EchoServer(ctx, lab, serving);
+    }
+
+    @Override
+    protected boolean servedEnough() { return serving.sendAfterDrop; }
+
+    @Override
+    protected int served(ServerThread rep) {
+        if (serving.drop == null)
+            return verdict(Lab.NOT_SHOWN, "NOT SHOWN: no drop until %s; last request id %d",
+                    Lab.interrupted() ? "stopped" : "the time limit", rep.lastId);
+        say("I", "the requests before the drop, then the dropped one (the REQ is in another process):");
+        serving.history.forEach(line -> say(line.startsWith("DROP") ? "W" : "I", "  %s", line.replaceFirst("^DROP ", "")));
+        return verdict(Lab.SHOWN, "SHOWN: reply %d dropped in recv() at HWM=%d (pipe: %d written, %d acknowledged; %s unprocessed "
+                + "in the mailbox); send() returned %s", serving.drop.id, lab.repSndHwm, serving.drop.written, serving.drop.acked,
+                serving.drop.pendingAcks, serving.dropSendOk);
+    }
+
+    @Override
     protected int run() {
+        if (lab.role.equals("req"))
+            throw new LabException("anatomy watches the REP: run it with --role rep, and a REQ such as hwm1 --role req against it", Lab.USAGE);
         if (compareHwm < 0 || context < 0) throw new LabException("--compare-hwm and --context must be 0 or more", Lab.USAGE);
         int firstHwm = lab.repSndHwm;
         say("I", "reading the REP socket's own state on its thread, right after each recv() and send():");
@@ -98,7 +131,9 @@ public class anatomy extends Step {
     static final class Observer implements EchoServer.Watch {
         final int context;
         final Deque<String> history = new ArrayDeque<>();
-        Snapshot drop;
+        volatile Snapshot drop;
+        volatile boolean sendAfterDrop;   // the dropped reply's send() has returned: the story is complete
+        boolean dropSendOk;               // what that send() returned
         long stale, maxLag;
 
         Observer(int context) { this.context = context; }
@@ -136,6 +171,8 @@ public class anatomy extends Step {
             Object pipe = Internals.onlyPipe(rep);
             history.addLast(String.format("DROP then send(reply %d) returned %s; send() read the mailbox, too late: acknowledged now %d",
                     id, ok, (long) Internals.get(pipe, "peersMsgsRead")));
+            dropSendOk = ok;
+            sendAfterDrop = true;
         }
     }
 }

@@ -72,6 +72,12 @@ class InputTest {
     }
 
     @Test
+    void anatomyHasNoReqRoleOfItsOwn() {
+        Steps r = Steps.run(new anatomy(), anatomy.DEFAULTS, "--role", "req", "--endpoint", "tcp://127.0.0.1:5555");
+        assertOneLineError(r, Lab.USAGE, "anatomy watches the REP");
+    }
+
+    @Test
     void aJournalThatCannotBeWrittenIsReportedInOneLine() {
         Steps r = Steps.run(new retry(), retry.DEFAULTS, "--role", "rep", "--endpoint", "tcp://127.0.0.1:*", "--journal", dir.toString());
         assertOneLineError(r, Lab.FAILED, "cannot use journal " + dir);

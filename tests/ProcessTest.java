@@ -59,6 +59,22 @@ class ProcessTest {
     }
 
     @Test
+    void anatomyInTheRepProcessShowsTheDropOfAReplyToAnotherProcess() throws Exception {
+        String endpoint = freeTcp();
+        Path log = dir.resolve("rep.log");
+        Process server = rep("anatomy", log, endpoint);
+        Steps r = Steps.run(new hwm1(), hwm1.DEFAULTS, "--role", "req", "--endpoint", endpoint, "--budget", "1000000",
+                "--time-limit", "60", "--timeout", "500", "--no-record");
+        assertEquals(Lab.SHOWN, r.code(), r.out() + r.err());
+        assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the REP stops at its first drop");
+        String out = Files.readString(log);
+        assertEquals(Lab.SHOWN, server.exitValue(), out);
+        long lost = Long.parseLong(r.verdict().replaceAll("LOST reply (\\d+) .*", "$1"));
+        assertTrue(out.contains("SHOWN: reply " + lost + " dropped in recv() at HWM=1"), "the REP dropped the reply the REQ missed: " + out);
+        assertTrue(out.contains("HWM 1 -> FULL, Router.currentOut = null") && out.strip().endsWith("send() returned true"), out);
+    }
+
+    @Test
     void hwm2LosesNothingAcrossProcesses() throws Exception {
         String endpoint = freeTcp();
         Process server = rep(dir.resolve("rep.log"), endpoint, "--rep-sndhwm", "2");

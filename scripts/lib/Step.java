@@ -43,23 +43,32 @@ public abstract class Step implements Callable<Integer> {
     /** Whether the step's REQ and REP may run as separate processes (--role rep / req). */
     protected boolean separable() { return false; }
 
-    /** --role rep: only the REP, with the step's HWM settings, until the time limit or Ctrl-C. */
+    /** --role rep: only the REP, with the step's HWM settings, until the time limit, Ctrl-C or servedEnough(). */
     private int serve() {
         try (ZContext ctx = new ZContext(1); ServerThread rep = server(ctx)) {
             String endpoint = rep.endpoint();
             say("I", "%s, REP only: bound %s with SNDHWM=%d RCVHWM=%d; serving for %s s or until Ctrl-C",
                     rep.library(), Runs.printable(endpoint), lab.repSndHwm, lab.repRcvHwm, Runs.number(lab.timeLimitSeconds));
             long deadline = System.nanoTime() + (long) (lab.timeLimitSeconds * 1e9);
-            while (!Lab.interrupted() && System.nanoTime() < deadline) {
+            while (!Lab.interrupted() && System.nanoTime() < deadline && !servedEnough()) {
                 try {
-                    Thread.sleep(100);
+                    Thread.sleep(20);
                 } catch (InterruptedException e) {
                     break;
                 }
             }
-            return verdict(Lab.SHOWN, "SERVED until %s: send() returned false %d times; last request id %d, its send() returned %s",
-                    Lab.interrupted() ? "stopped" : "the time limit", rep.sendFailures, rep.lastId, rep.lastSendOk);
+            rep.close();   // the REP thread has ended: what it recorded can be read here
+            return served(rep);
         }
+    }
+
+    /** With --role rep: whether the REP has shown what the step looks for (then it stops before the time limit). */
+    protected boolean servedEnough() { return false; }
+
+    /** With --role rep: the verdict once serving ended. */
+    protected int served(ServerThread rep) {
+        return verdict(Lab.SHOWN, "SERVED until %s: send() returned false %d times; last request id %d, its send() returned %s",
+                Lab.interrupted() ? "stopped" : "the time limit", rep.sendFailures, rep.lastId, rep.lastSendOk);
     }
 
     /** The REP that --role rep runs; a step may give it its own handler or library. */
