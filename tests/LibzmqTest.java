@@ -57,5 +57,7 @@ class LibzmqTest {
             server.destroy();
             assertTrue(server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
         }
+        String log = Files.readString(dir.resolve("rep.log"));
+        assertTrue(log.contains("SERVED until stopped: send() returned false 0 times"), "the REP process ended cleanly: " + log);
     }
 }

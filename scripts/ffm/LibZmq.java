@@ -88,8 +88,13 @@ final class LibZmq implements AutoCloseable {
         }
     }
 
+    private boolean closed;
+
+    /** Terminates the context once; a second call does nothing (zmq_ctx_term on a freed context would crash). */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
         try {
             int rc = (int) CTX_TERM.invokeExact(ctx);
         } catch (Throwable t) {
