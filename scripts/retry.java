@@ -159,8 +159,9 @@ public class retry extends Step {
                             server.kills, server.restarts, Runs.number(server.medianRestartMillis()), did.handledTwice());
             }
             double retriedMeanMs = retriedRequests == 0 ? Double.NaN : retriedNanos / 1e6 / retriedRequests;
-            say("I", "latency: p50 %s us, p99 %s us, max %s ms; %s", Runs.number(Stats.percentile(kept, 50) / 1000),
-                    Runs.number(Stats.percentile(kept, 99) / 1000), Runs.number(Arrays.stream(kept).max().orElse(0) / 1e6),
+            double p50us = Stats.percentile(kept, 50) / 1000, p99us = Stats.percentile(kept, 99) / 1000;
+            double maxUs = Arrays.stream(kept).max().orElse(0) / 1000.0;
+            say("I", "latency: p50 %s us, p99 %s us, max %s ms; %s", Runs.number(p50us), Runs.number(p99us), Runs.number(maxUs / 1000),
                     retriedRequests == 0 ? "no request needed a resend" : String.format("%,d requests needed a resend "
                             + "(each resend is a reconnect: a new REQ socket), %s ms each on average", retriedRequests, Runs.number(retriedMeanMs)));
             Map<String, Object> row = new LinkedHashMap<>();
@@ -174,8 +175,8 @@ public class retry extends Step {
             row.put("stop", stop);
             row.put("elapsed_s", Runs.number(elapsed));
             row.put("rate_per_s", Runs.number(tried / elapsed));
-            row.put("p50_us", Runs.number(Stats.percentile(kept, 50) / 1000));
-            row.put("p99_us", Runs.number(Stats.percentile(kept, 99) / 1000));
+            row.put("p50_us", Runs.number(p50us));
+            row.put("p99_us", Runs.number(p99us));
             row.put("kill_every", killEvery);
             row.put("kills", remote ? "" : server.kills);
             row.put("restarts", remote ? "" : server.restarts);
@@ -184,7 +185,7 @@ public class retry extends Step {
             row.put("server", remote ? "remote" : serverKind);
             row.put("retried_requests", retriedRequests);
             row.put("retried_mean_ms", Runs.number(retriedMeanMs));
-            row.put("max_us", Runs.number(Arrays.stream(kept).max().orElse(0) / 1000.0));
+            row.put("max_us", Runs.number(maxUs));
             row.put("restart_ms", remote ? "" : Runs.number(server.medianRestartMillis()));
             record(row);
             // Exactly once: every request got one accepted reply, and (where we can see it) the handler ran once per request.
