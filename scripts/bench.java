@@ -84,8 +84,8 @@ public class bench extends Step {
         if (child != null) return runChild(child);
         List<Variant> chosen = VARIANTS.stream().filter(v -> only == null || only.contains(id(v))).toList();
         if (chosen.isEmpty()) throw new LabException("--only names no variant; they are " + VARIANTS.stream().map(bench::id).toList(), Lab.USAGE);
-        say("I", "%s on Java %s, %d cores; %d variants x %d forks x (%d warm-up + %d measured) iterations of %s s",
-                Runs.jeromqVersion(), Runtime.version(), Runtime.getRuntime().availableProcessors(), chosen.size(), forks,
+        say("I", "%s on Java %s, %s; %d variants x %d forks x (%d warm-up + %d measured) iterations of %s s",
+                Runs.jeromqVersion(), Runtime.version(), Runs.cores(), chosen.size(), forks,
                 warmup, iterations, Runs.number(seconds));
         Map<String, double[]> medians = new LinkedHashMap<>();
         benchId = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();

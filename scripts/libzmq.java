@@ -57,8 +57,8 @@ public class libzmq extends Step {
         try (LibZmq ctx = new LibZmq(); Server rep = here ? new Server(ctx, lab, false) : null) {
             String endpoint = here ? rep.endpoint() : lab.endpoint;
             if (describe) {
-                say("I", "libzmq %s (through Java %s's FFM API), %s, %d cores", version, Runtime.version(),
-                        System.getProperty("os.name"), Runtime.getRuntime().availableProcessors());
+                say("I", "libzmq %s (through Java %s's FFM API), %s, %s", version, Runtime.version(),
+                        System.getProperty("os.name"), Runs.cores());
                 if (here) say("I", "REP binds %s with SNDHWM=%d RCVHWM=%d; REQ connects with SNDHWM=%d RCVHWM=%d",
                         endpoint, lab.repSndHwm, lab.repRcvHwm, lab.reqSndHwm, lab.reqRcvHwm);
                 else say("I", "REQ connects to %s (the REP is another process, any library) with SNDHWM=%d RCVHWM=%d",

@@ -91,8 +91,8 @@ public class sweep extends Step {
         if (!(seconds > 0)) throw new LabException("--cell-seconds must be more than 0", Lab.USAGE);
         List<Cell> cells = cells(quick);
         String sweepId = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        say("I", "%s on Java %s, %d cores; %d cells, up to %s s and %d trials each, reply timeout %d ms",
-                Runs.jeromqVersion(), Runtime.version(), Runtime.getRuntime().availableProcessors(),
+        say("I", "%s on Java %s, %s; %d cells, up to %s s and %d trials each, reply timeout %d ms",
+                Runs.jeromqVersion(), Runtime.version(), Runs.cores(),
                 cells.size(), Runs.number(seconds), maxTrials, lab.timeoutMs);
         say("I", "a loss counts as confirmed when REP's Router had already discarded the reply's envelope in recv()");
         int disagreeing = 0, done = 0;

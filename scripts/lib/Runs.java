@@ -36,6 +36,12 @@ public final class Runs {
         return here.resolve("data");
     }
 
+    /** The cores this JVM may use (fewer than the machine's under taskset), for the narrative. */
+    public static String cores() {
+        int n = Runtime.getRuntime().availableProcessors();
+        return n + (n == 1 ? " core" : " cores");
+    }
+
     public static String jeromqVersion() {
         Package p = org.zeromq.ZMQ.class.getPackage();
         String v = p == null ? null : p.getImplementationVersion();

@@ -92,8 +92,8 @@ public abstract class Step implements Callable<Integer> {
     }
 
     protected void describeSetup(String endpoint) {
-        say("I", "%s on Java %s, %s, %d cores", Runs.jeromqVersion(), Runtime.version(),
-                System.getProperty("os.name"), Runtime.getRuntime().availableProcessors());
+        say("I", "%s on Java %s, %s, %s", Runs.jeromqVersion(), Runtime.version(),
+                System.getProperty("os.name"), Runs.cores());
         say("I", "REP binds %s with SNDHWM=%d RCVHWM=%d; REQ connects with SNDHWM=%d RCVHWM=%d",
                 Runs.printable(endpoint), lab.repSndHwm, lab.repRcvHwm, lab.reqSndHwm, lab.reqRcvHwm);
         say("I", "REQ waits up to %d ms for each reply; budget %,d, time limit %s s",

@@ -58,7 +58,8 @@ final class Charts {
             Table lost = source.where(source.doubleColumn("rep_sndhwm").isEqualTo(1).and(source.doubleColumn("lost").isEqualTo(1)));
             StringColumn group = StringColumn.create("group");
             for (var row : lost)
-                group.append(row.getString("library") + " " + row.getString("transport") + (row.getDouble("processes") == 2 ? ", 2 processes" : ""));
+                group.append(row.getString("library") + " " + row.getString("transport") + (row.getDouble("processes") == 2 ? ", 2 processes" : "")
+                        + (row.getDouble("cpus") == 1 ? ", 1 core" : ""));
             if (lost.rowCount() > 0)
                 boxes.add(BoxTrace.builder(group, lost.doubleColumn("first_loss")).name(source.name()).build());
             caption.append(d.caption(source)).append(". ");
@@ -160,7 +161,8 @@ final class Charts {
         StringBuilder caption = new StringBuilder("Each bar is the median over runs of the run's median round trip. ");
         Map<String, Integer> steps = Map.of("hwm1", 1, "hwm2", 2, "baseline", 1000);
         for (String step : List.of("hwm1", "hwm2", "baseline")) {
-            Table all = d.table(step), t = all.where(all.doubleColumn("rep_sndhwm").isEqualTo(steps.get(step)));
+            Table all = d.table(step), t = all.where(all.doubleColumn("rep_sndhwm").isEqualTo(steps.get(step))
+                    .and(all.doubleColumn("cpus").isGreaterThan(1)));
             Table m = t.summarize("p50_us", median).by("transport").sortAscendingOn("transport");
             traces.add(BarTrace.builder(m.stringColumn("transport"), m.doubleColumn(1)).name("REP SNDHWM " + steps.get(step)).build());
             caption.append(d.caption(all)).append(". ");
