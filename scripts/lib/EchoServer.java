@@ -6,8 +6,8 @@ import org.zeromq.ZMQException;
 /**
  * The REP side: a thread that binds, receives a request id and sends it back as the reply.
  * It remembers what its own send() returned for the last reply, so a step can show that a lost
- * reply was "sent" successfully. Requests carry increasing ids, so a repeated id is a retry: its
- * reply is sent again but the handler (here: counting) runs once per id, as an idempotent server's would.
+ * reply was "sent" successfully. A repeated id is a retry: its reply is sent again, but the application's
+ * work (Handled) is done once per id, as an idempotent server's would be.
  */
 public final class EchoServer extends ServerThread {
     private static final int POLL_MS = 50;   // how often the thread looks at the stop flag
@@ -32,9 +32,6 @@ public final class EchoServer extends ServerThread {
     private final Watch watch;
     private final LabOptions o;
     private final Handled handled;
-
-    public volatile long handlerRuns;          // distinct ids handled
-    public volatile long duplicates;           // ids seen again (a client's retry) and answered without re-running
 
     public EchoServer(ZContext ctx, LabOptions o) {
         this(ctx, o, Watch.NONE);
@@ -88,7 +85,7 @@ public final class EchoServer extends ServerThread {
                 byte[] request = rep.recv();
                 if (request == null) continue;           // poll timeout: look at the stop flag
                 long id = Long.parseLong(new String(request, ZMQ.CHARSET));
-                if (handled.firstTime(id)) handlerRuns++; else duplicates++;
+                handled.firstTime(id);                   // the work, once per id; a repeat is only answered
                 lastId = id;
                 if (late) { o.applyRepHwm(rep); late = false; }   // the connection and its pipe exist now
                 watch.afterRecv(rep, id);
