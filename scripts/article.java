@@ -78,10 +78,11 @@ public class article implements Callable<Integer> {
         }
         if (Lab.interrupted()) return Lab.INTERRUPTED;
         Data data = new Data(Runs.dataDir());
-        String html = render(Files.readString(md), root, data);
+        Map<String, Charts.Chart> charts = Charts.all(data);
+        String html = render(Files.readString(md), root, data, charts);
         Runs.writeAtomically(page, List.of(html));
         System.out.printf("OK article written to %s (%d charts, %,d bytes)%s%n", Runs.shown(page),
-                Charts.all(data).size(), html.length(), failed == 0 ? "" : "; " + failed + " step(s) failed, their data is older");
+                charts.size(), html.length(), failed == 0 ? "" : "; " + failed + " step(s) failed, their data is older");
         return failed == 0 ? Lab.SHOWN : Lab.NOT_SHOWN;
     }
 
@@ -114,9 +115,8 @@ public class article implements Callable<Integer> {
     static final Pattern FIGURE = Pattern.compile("\\{\\{([a-z0-9_.-]+)}}");
 
     /** Markdown with directives and {{figures}} to one HTML page. */
-    static String render(String markdown, Path root, Data data) {
+    static String render(String markdown, Path root, Data data, Map<String, Charts.Chart> charts) {
         Figures figures = new Figures(data);
-        Map<String, Charts.Chart> charts = Charts.all(data);
         Directives directives = new Directives(root, data, charts);
         Matcher m = DIRECTIVE.matcher(markdown);
         StringBuilder md = new StringBuilder();
