@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 import static tech.tablesaw.aggregate.AggregateFunctions.median;
 
@@ -93,25 +94,24 @@ final class Charts {
 
     /** The rows of the newest sweep that ran its full matrix (not a --quick one). */
     static Table latestSweep(Table sweep) {
-        String best = null;
-        int most = 0;
-        for (String id : sweep.stringColumn("sweep_id").unique()) {
-            int n = sweep.where(sweep.stringColumn("sweep_id").isEqualTo(id)).rowCount();
-            if (n > most || (n == most && id.compareTo(best) > 0)) { best = id; most = n; }
-        }
-        return sweep.where(sweep.stringColumn("sweep_id").isEqualTo(best)).setName("sweep");
+        return mostThorough(sweep, "sweep_id", Table::rowCount).setName("sweep");
     }
 
-    /** The rows of the most thorough benchmark run (most forks x iterations; the newest of equals). */
+    /** The rows of the most thorough benchmark run (most forks x iterations x variants). */
     static Table thoroughBench(Table bench) {
+        return mostThorough(bench, "bench_id",
+                run -> run.doubleColumn("forks").max() * run.doubleColumn("iterations").max() * run.rowCount());
+    }
+
+    /** The rows of the run (one id, its start time) with the most effort; the newest of equals. */
+    private static Table mostThorough(Table all, String idColumn, ToDoubleFunction<Table> effort) {
         String best = null;
         double most = -1;
-        for (String id : bench.stringColumn("bench_id").unique()) {
-            Table run = bench.where(bench.stringColumn("bench_id").isEqualTo(id));
-            double effort = run.doubleColumn("forks").max() * run.doubleColumn("iterations").max() * run.rowCount();
-            if (effort > most || (effort == most && id.compareTo(best) > 0)) { best = id; most = effort; }
+        for (String id : all.stringColumn(idColumn).unique()) {
+            double e = effort.applyAsDouble(all.where(all.stringColumn(idColumn).isEqualTo(id)));
+            if (e > most || (e == most && id.compareTo(best) > 0)) { best = id; most = e; }
         }
-        return bench.where(bench.stringColumn("bench_id").isEqualTo(best));
+        return all.where(all.stringColumn(idColumn).isEqualTo(best));
     }
 
     /** The Lazy Pirate client against SNDHWM=1: resends per run and what they cost in latency. */

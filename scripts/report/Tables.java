@@ -32,13 +32,14 @@ final class Tables {
      */
     static String advice(Data d) {
         List<String[]> rows = new ArrayList<>();
+        Table sweep = null;
+        if (d.has("sweep")) {
+            Table s = Charts.latestSweep(d.table("sweep"));
+            sweep = s.where(s.stringColumn("carrier").isEqualTo("rep-sndhwm").and(s.stringColumn("set_when").isEqualTo("before-bind")));
+        }
         for (int hwm : new int[] {2, 3, 8})
             for (String load : List.of("idle", "busy-core")) {
-                if (d.has("sweep") && hwm < 8) {
-                    Table s = Charts.latestSweep(d.table("sweep"));
-                    add(rows, "JeroMQ", hwm, load, s.where(s.stringColumn("carrier").isEqualTo("rep-sndhwm")
-                            .and(s.stringColumn("set_when").isEqualTo("before-bind"))), "trials", "losses");
-                }
+                if (sweep != null && hwm < 8) add(rows, "JeroMQ", hwm, load, sweep, "trials", "losses");
                 if (d.has("hwm2") && hwm == 8) add(rows, "JeroMQ", hwm, load, d.table("hwm2"), null, "lost");
                 if (d.has("libzmq")) add(rows, "libzmq", hwm, load, d.table("libzmq"), null, "lost");
             }
