@@ -9,18 +9,26 @@ final class Tables {
     private Tables() { }
 
     static String sweep(Table cells) {
-        StringBuilder t = new StringBuilder("<table class=\"sweep\"><thead><tr><th>transport</th><th>option carrying the limit</th>"
-                + "<th>HWM</th><th>set</th><th>load</th><th>trials</th><th>round trips</th><th>lost</th><th>confirmed drops</th>"
-                + "<th>loss rate</th><th>95% interval</th><th>median first loss</th></tr></thead><tbody>\n");
-        for (Row r : cells) {
-            t.append("<tr>");
-            for (String c : new String[] {r.getString("transport"), r.getString("carrier"), Runs.number(r.getDouble("hwm")),
+        List<String[]> rows = new ArrayList<>();
+        for (Row r : cells)
+            rows.add(new String[] {r.getString("transport"), r.getString("carrier"), Runs.number(r.getDouble("hwm")),
                     r.getString("set_when"), r.getString("load"), Figures.count(r.getDouble("trials")),
                     Figures.count(r.getDouble("round_trips")), Figures.count(r.getDouble("losses")),
                     Figures.count(r.getDouble("confirmed_drops")), Figures.rate(r.getDouble("loss_rate")),
                     Figures.rate(r.getDouble("loss_rate_low")) + " to " + Figures.rate(r.getDouble("loss_rate_high")),
-                    r.isMissing("first_loss_median") ? "" : Figures.count(r.getDouble("first_loss_median"))})
-                t.append("<td>").append(Page.escape(c)).append("</td>");
+                    r.isMissing("first_loss_median") ? "" : Figures.count(r.getDouble("first_loss_median"))});
+        return html("sweep", List.of("transport", "option carrying the limit", "HWM", "set", "load", "trials", "round trips",
+                "lost", "confirmed drops", "loss rate", "95% interval", "median first loss"), rows);
+    }
+
+    /** An HTML table of text cells, escaped. */
+    private static String html(String cssClass, List<String> headers, List<String[]> rows) {
+        StringBuilder t = new StringBuilder("<table class=\"" + cssClass + "\"><thead><tr>");
+        for (String h : headers) t.append("<th>").append(h).append("</th>");
+        t.append("</tr></thead><tbody>\n");
+        for (String[] r : rows) {
+            t.append("<tr>");
+            for (String c : r) t.append("<td>").append(Page.escape(c)).append("</td>");
             t.append("</tr>\n");
         }
         return t.append("</tbody></table>\n").toString();
@@ -43,14 +51,8 @@ final class Tables {
                 if (d.has("hwm2") && hwm == 8) add(rows, "JeroMQ", hwm, load, d.table("hwm2"), null, "lost");
                 if (d.has("libzmq")) add(rows, "libzmq", hwm, load, d.table("libzmq"), null, "lost");
             }
-        StringBuilder t = new StringBuilder("<table class=\"advice\"><thead><tr><th>library</th><th>REP SNDHWM</th><th>load</th>"
-                + "<th>runs</th><th>runs with a loss</th><th>round trips</th><th>lost</th><th>loss rate, 95% interval</th></tr></thead><tbody>\n");
-        for (String[] r : rows) {
-            t.append("<tr>");
-            for (String c : r) t.append("<td>").append(Page.escape(c)).append("</td>");
-            t.append("</tr>\n");
-        }
-        return t.append("</tbody></table>\n").toString();
+        return html("advice", List.of("library", "REP SNDHWM", "load", "runs", "runs with a loss", "round trips", "lost",
+                "loss rate, 95% interval"), rows);
     }
 
     private static void add(List<String[]> rows, String library, int hwm, String load, Table source, String runsColumn, String lostColumn) {
