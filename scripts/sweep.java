@@ -101,7 +101,8 @@ public class sweep extends Step {
             for (Cell cell : cells) {
                 if (Lab.interrupted()) break;
                 if (cell.busy() && busy == null) busy = Load.busyCore();
-                Map<String, Object> row = measure(cell, seconds, sweepId);
+                LabOptions o = optionsFor(cell, seconds);
+                Map<String, Object> row = measure(cell, o, seconds, sweepId);
                 long losses = (long) row.get("losses");
                 boolean agrees = switch (expected(cell)) {
                     case LOSS -> losses > 0;
@@ -114,7 +115,7 @@ public class sweep extends Step {
                         done, cells.size(), cell.describe(), row.get("trials"), row.get("round_trips"), row.get("losses"),
                         row.get("loss_rate"), row.get("loss_rate_low"), row.get("loss_rate_high"),
                         agrees ? "" : "  <- not as claimed");
-                record(row);
+                record(o, row);
             }
         } finally {
             if (busy != null) busy.destroyForcibly();
@@ -141,8 +142,7 @@ public class sweep extends Step {
     }
 
     /** Trials until the cell's time or trial count runs out; each trial runs to its first loss. */
-    Map<String, Object> measure(Cell cell, double seconds, String sweepId) {
-        LabOptions o = optionsFor(cell, seconds);
+    Map<String, Object> measure(Cell cell, LabOptions o, double seconds, String sweepId) {
         PrintWriter quiet = new PrintWriter(Writer.nullWriter());
         long end = System.nanoTime() + (long) (seconds * 1e9);
         long roundTrips = 0, losses = 0, trials = 0;
@@ -166,7 +166,7 @@ public class sweep extends Step {
         }
         long[] fl = firstLoss.stream().mapToLong(Long::longValue).toArray();
         double[] ci = Stats.interval95(roundTrips, losses);
-        Map<String, Object> row = new LinkedHashMap<>(Runs.row(name(), o, Map.of()));
+        Map<String, Object> row = new LinkedHashMap<>();
         row.put("round_trips", roundTrips);
         row.put("lost", losses);
         row.put("stop", trials >= maxTrials ? "trials" : Lab.interrupted() ? "interrupted" : "time_limit");

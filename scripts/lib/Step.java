@@ -102,9 +102,14 @@ public abstract class Step implements Callable<Integer> {
 
     /** Appends the run's row (with provenance) to the step's CSV, atomically. */
     protected void record(Map<String, Object> fields) {
+        record(lab, fields);
+    }
+
+    /** The same for a run whose settings are not the step's own (a sweep's cell). */
+    protected void record(LabOptions settings, Map<String, Object> fields) {
         if (lab.noRecord) return;
         Path file = csv();
-        Runs.append(file, columns(), Runs.row(name(), lab, fields));
+        Runs.append(file, columns(), Runs.row(name(), settings, fields));
         say("I", "recorded in %s", Runs.shown(file));
     }
 
