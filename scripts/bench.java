@@ -94,8 +94,8 @@ public class bench extends Step {
             List<double[]> its = new ArrayList<>();   // {rate, p50, p99, round trips} per measured iteration
             for (int f = 0; f < forks; f++) its.addAll(fork(v));
             double[] rates = its.stream().mapToDouble(x -> x[0]).sorted().toArray();
-            double rate = median(rates), p50 = median(its.stream().mapToDouble(x -> x[1]).toArray()),
-                    p99 = median(its.stream().mapToDouble(x -> x[2]).toArray());
+            double rate = Stats.median(rates), p50 = Stats.median(its.stream().mapToDouble(x -> x[1]).toArray()),
+                    p99 = Stats.median(its.stream().mapToDouble(x -> x[2]).toArray());
             medians.put(id(v), new double[] {rate, p50, p99});
             say("I", "%-18s %,10.0f round trips/s (min %,.0f, max %,.0f)  p50 %7.1f us  p99 %8.1f us",
                     id(v), rate, rates[0], rates[rates.length - 1], p50, p99);
@@ -134,12 +134,6 @@ public class bench extends Step {
         f.put("lost", 0);
         f.put("stop", "budget");
         return f;
-    }
-
-    static double median(double[] xs) {
-        double[] s = xs.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     /** One fresh JVM running the variant; its measured iterations as {rate, p50 us, p99 us, round trips}. */

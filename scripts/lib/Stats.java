@@ -1,5 +1,6 @@
 //DEPS org.apache.commons:commons-math3:3.6.1
 
+import org.apache.commons.math3.stat.StatUtils;
 import org.apache.commons.math3.stat.interval.ClopperPearsonInterval;
 import org.apache.commons.math3.stat.interval.ConfidenceInterval;
 
@@ -16,6 +17,11 @@ public final class Stats {
         Arrays.sort(sorted);
         int rank = (int) Math.ceil(p / 100.0 * sorted.length);
         return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+
+    /** The median: the middle value, or the mean of the two middle ones (commons-math's percentile at 50). */
+    public static double median(double[] values) {
+        return StatUtils.percentile(values, 50);
     }
 
     /** One-sided 95% upper bound on a rate after 0 events in n trials: 1 - 0.05^(1/n), about 3/n. */
