@@ -1,0 +1,174 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+// SafeRepServer: a REP server that lost replies, resent requests and malformed requests cannot hurt.
+//
+// - Its marks are set before bind(), and its SNDHWM is never 1 (a REP with SNDHWM=1 silently drops replies).
+// - A request is "ID" or "ID PAYLOAD"; the reply is "ID" or "ID RESULT", so a client can match it.
+// - A retrying client (see LazyPirateClient.java) resends when a reply is lost: a repeated id is answered
+//   from the ledger of handled requests, not handled again. The ledger does the work and records its id in
+//   one step (here: one line, one write(2), in a journal file), so a crash leaves both or neither.
+// - A malformed request (not "ID [PAYLOAD]", too long, several frames) is answered "ERR ..." and counted;
+//   a handler that throws is answered "ERR ..." too. The server keeps serving.
+//
+// Run:  jbang SafeRepServer.java                         (demo: a client in this process, repeats and garbage)
+//       jbang SafeRepServer.java tcp://127.0.0.1:5555 60  (serve there for 60 s, journal in safe-rep.journal)
+//DEPS org.zeromq:jeromq:0.6.0
+
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+public class SafeRepServer implements AutoCloseable {
+    static final int SNDHWM = 1000;           // the default; anything but 1 (2 is the least that is safe in JeroMQ)
+    static final int MAX_REQUEST = 4096;      // bytes; a longer request is malformed
+    static final int POLL = 100;              // msecs between looks at the stop flag
+    static final Pattern REQUEST = Pattern.compile("(\\d{1,18})(?: (.*))?", Pattern.DOTALL);
+
+    /** The application's work and its record of it: handle() must do both in one step. */
+    public interface Ledger {
+        String replyFor(long id);                  // the reply recorded for an id handled before, or null
+        String handle(long id, String payload);    // does the work for a new id, records it, returns the result
+    }
+
+    private final ZContext ctx;
+    private final String endpoint;
+    private final Ledger ledger;
+    private volatile boolean stop;
+    public volatile long served, repeats, malformed;
+
+    public SafeRepServer(ZContext ctx, String endpoint, Ledger ledger) {
+        this.ctx = ctx;
+        this.endpoint = endpoint;
+        this.ledger = ledger;
+    }
+
+    /** Binds, then answers requests until close(). */
+    public void serve() {
+        try (ZMQ.Socket rep = ctx.createSocket(SocketType.REP)) {
+            rep.setLinger(0);
+            rep.setReceiveTimeOut(POLL);
+            configure(rep);                        // before bind(): a pipe takes its marks when it is made
+            rep.bind(endpoint);
+            bound(rep);
+            while (!stop) {
+                byte[] request = rep.recv();
+                if (request == null) continue;     // timeout: look at the stop flag
+                boolean oneFrame = !rep.hasReceiveMore();
+                while (rep.hasReceiveMore()) rep.recv();   // a REP answers a whole message once
+                var m = REQUEST.matcher(new String(request, StandardCharsets.UTF_8));
+                if (!oneFrame || request.length > MAX_REQUEST || !m.matches()) {
+                    malformed++;
+                    rep.send("ERR malformed request (want one frame: ID or ID PAYLOAD)");
+                    continue;
+                }
+                long id = Long.parseLong(m.group(1));
+                received(rep, id);
+                String reply;
+                try {
+                    reply = answer(id, m.group(2) == null ? "" : m.group(2));
+                } catch (RuntimeException e) {
+                    reply = "ERR " + e.getClass().getSimpleName();   // the handler failed: say so, keep serving
+                }
+                replied(rep, id, rep.send(reply));
+            }
+        }
+    }
+
+    private String answer(long id, String payload) {
+        String result = ledger.replyFor(id);
+        if (result != null) repeats++;             // a resend: its reply was lost, its work was done
+        else result = ledger.handle(id, payload);
+        served++;
+        return result.isEmpty() ? Long.toString(id) : id + " " + result;
+    }
+
+    /** Hooks, empty here: sets the marks; the endpoint is bound; a valid request arrived; its reply was sent. */
+    protected void configure(ZMQ.Socket rep) { rep.setSndHWM(SNDHWM); }
+    protected void bound(ZMQ.Socket rep) { }
+    protected void received(ZMQ.Socket rep, long id) { }
+    protected void replied(ZMQ.Socket rep, long id, boolean sent) { }
+
+    @Override
+    public void close() { stop = true; }
+
+    /** A ledger in an append-only file: a request's work is to store its payload, as one line with its id. */
+    public static final class Journal implements Ledger, AutoCloseable {
+        private final Set<Long> handled = new HashSet<>();
+        private final FileChannel file;
+
+        public Journal(Path path) throws IOException {
+            file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            String text = new String(Files.readAllBytes(path), StandardCharsets.ISO_8859_1);   // a char per byte
+            int end = text.lastIndexOf('\n') + 1;      // a last line cut short by a crash never happened: cut it off
+            file.truncate(end).position(end);
+            for (String line : text.substring(0, end).split("\n"))
+                if (!line.isEmpty()) handled.add(Long.parseLong(line.split(" ", 2)[0]));
+        }
+
+        public synchronized String replyFor(long id) { return handled.contains(id) ? "stored" : null; }
+
+        public synchronized String handle(long id, String payload) {
+            byte[] line = (id + " " + payload.replace('\n', ' ') + "\n").getBytes(StandardCharsets.UTF_8);
+            try {
+                file.write(ByteBuffer.wrap(line));      // one write(2): the work and its record, or neither
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);      // not recorded, not done: the client's resend tries again
+            }
+            handled.add(id);
+            return "stored";
+        }
+
+        @Override
+        public void close() throws IOException { file.close(); }
+    }
+
+    /** Demo: a client sends a request twice, then garbage; the server handles the request once and keeps serving. */
+    public static void main(String[] args) throws Exception {
+        boolean demo = args.length == 0;
+        String endpoint = demo ? "inproc://safe-rep-demo" : args[0];
+        long seconds = args.length > 1 ? Long.parseLong(args[1]) : 60;
+        Path path = demo ? Files.createTempFile("safe-rep", ".journal") : Path.of("safe-rep.journal");
+        try (ZContext ctx = new ZContext(); Journal journal = new Journal(path);
+             SafeRepServer server = new SafeRepServer(ctx, endpoint, journal)) {
+            Thread thread = new Thread(server::serve);
+            thread.start();
+            if (demo) {
+                try (ZMQ.Socket req = ctx.createSocket(SocketType.REQ)) {
+                    req.setLinger(0);
+                    req.setReceiveTimeOut(1000);
+                    req.connect(endpoint);
+                    for (String request : new String[] {"1 hello", "1 hello", "not a request", "2 world"}) {
+                        req.send(request);
+                        System.out.printf("I: sent \"%s\", reply \"%s\"%n", request, req.recvStr());
+                    }
+                    req.sendMore("two");
+                    req.send("frames");
+                    System.out.printf("I: sent two frames, reply \"%s\"%n", req.recvStr());
+                }
+            } else {
+                System.out.printf("I: serving %s for %d s, journal %s%n", endpoint, seconds, path);
+                Thread.sleep(seconds * 1000);
+            }
+            server.close();
+            thread.join();
+            long handled = Files.readAllLines(path).size();
+            boolean ok = !demo || server.served == 3 && server.repeats == 1 && server.malformed == 2 && handled == 2;
+            System.out.printf("%s: %d requests answered (%d of them repeats, answered from the journal), %d handled, "
+                    + "%d malformed answered ERR%n", ok ? "OK" : "FAILED", server.served, server.repeats, handled, server.malformed);
+            if (!ok) System.exit(1);
+        } finally {
+            if (demo) Files.deleteIfExists(path);
+        }
+    }
+}

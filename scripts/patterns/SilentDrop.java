@@ -1,0 +1,71 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+// SilentDrop: the smallest program that shows ZeroMQ's SNDHWM=1 drop (pyzmq issue 2040, libzmq issue 4750).
+//
+// A REQ thread and a REP thread loop request/reply in strict lockstep. With SNDHWM=1 on the REP socket,
+// sooner or later a reply never arrives although REP's send() returned true for it. Why: REP decides in
+// recv() whether its reply can go out, from a pipe counter it has not yet updated.
+//
+// Run:  jbang SilentDrop.java        (SNDHWM=1: exit 0 once a reply was lost, usually within seconds)
+//       jbang SilentDrop.java 2      (SNDHWM=2: no loss within the budget, exit 1)
+//DEPS org.zeromq:jeromq:0.6.0
+
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+public class SilentDrop {
+    static final int TIMEOUT = 1000;          // msecs a reply may take; one takes well under 1 ms here
+    static final long BUDGET = 1_000_000;     // round trips at most
+    static final long TIME_LIMIT = 60_000;    // msecs at most
+
+    static volatile long lastId;              // what the REP thread saw last ...
+    static volatile boolean lastSendOk;       // ... and what its send() returned for the reply
+    static volatile boolean running = true;
+
+    public static void main(String[] args) throws Exception {
+        int sndhwm = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+        boolean lost = false;
+        long id = 1;
+        try (ZContext ctx = new ZContext()) {
+            ZMQ.Socket rep = ctx.createSocket(SocketType.REP);
+            rep.setLinger(0);
+            rep.setSndHWM(sndhwm);            // before bind(): a pipe takes its marks when it is made
+            rep.setReceiveTimeOut(100);       // so the thread can notice the end of the run
+            rep.bind("tcp://127.0.0.1:*");    // loopback, a free port
+            String endpoint = rep.getLastEndpoint();
+
+            Thread server = new Thread(() -> {
+                while (running) {
+                    String request = rep.recvStr();
+                    if (request == null) continue;          // receive timeout: look at the flag again
+                    lastId = Long.parseLong(request);
+                    lastSendOk = rep.send(request);          // echo the id back
+                }
+            });
+            server.start();
+
+            ZMQ.Socket req = ctx.createSocket(SocketType.REQ);
+            req.setLinger(0);
+            req.setReceiveTimeOut(TIMEOUT);   // without a timeout a lost reply blocks for ever
+            req.connect(endpoint);
+            System.out.printf("I: REQ/REP lockstep over %s, REP SNDHWM=%d%n", endpoint, sndhwm);
+
+            long deadline = System.currentTimeMillis() + TIME_LIMIT;
+            for (; id <= BUDGET && System.currentTimeMillis() < deadline; id++) {
+                req.send(Long.toString(id));
+                if (req.recvStr() == null) { lost = true; break; }   // REQ can never send again
+            }
+            running = false;
+            server.join();
+            rep.close();
+            req.close();
+        }
+        if (!lost) {
+            System.out.printf("NO LOSS in %,d round trips with SNDHWM=%d%n", id - 1, sndhwm);
+            System.exit(1);
+        }
+        System.out.printf("W: no reply to request %d within %d ms%n", id, TIMEOUT);
+        System.out.printf("I: REP received request %d and its send() returned %s%n", lastId, lastSendOk);
+        System.out.printf("LOST reply %d after %d round trips (REP send returned %s)%n", id, id - 1, lastId == id && lastSendOk);
+    }
+}
