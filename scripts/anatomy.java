@@ -8,7 +8,7 @@
 // Run: jbang anatomy         (exit 0 = the drop was seen at HWM=1 with its cause, and none at HWM=2)
 //      jbang anatomy --role rep --endpoint tcp://127.0.0.1:5555 & jbang hwm1 --role req --endpoint tcp://127.0.0.1:5555
 //                             (the REP process shows the drop of a reply to a REQ in another process)
-//SOURCES lib/*.java
+//SOURCES lib/Step.java lib/Internals.java
 
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;

@@ -1,7 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 // Claim: with the default high-water marks (1000), REQ/REP lockstep loses no reply.
 // Run: jbang baseline        (exit 0 = 0 lost, as claimed; 1 = a reply was lost)
-//SOURCES lib/*.java
+//SOURCES lib/Step.java
 
 import picocli.CommandLine.Command;
 

@@ -5,7 +5,7 @@
 // Each variant runs in several fresh JVMs (forks), each with warm-up and measured iterations; the verdict gives
 // medians and spread, never one run. No figure here is asserted by a test.
 // Run: jbang bench           (about 4 minutes; exit 0 = the kit loop is within 10% of raw on every transport)
-//SOURCES lib/*.java retry.java
+//SOURCES lib/Step.java lib/Jvm.java patterns/LazyPirateClient.java
 
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
@@ -234,15 +234,9 @@ public class bench extends Step {
 
     /** The Lazy Pirate client of the retry step against a REP with no drops (HWM 1000). */
     private Lockstep.Result retryClient(LabOptions o) {
-        retry client = new retry();
-        client.lab = o;
-        client.maxRetries = 3;
-        try (ZContext ctx = new ZContext(1); EchoServer server = new EchoServer(ctx, o)) {
-            String endpoint = server.endpoint();
-            ZMQ.Socket[] req = {client.connect(ctx, endpoint)};
-            Lockstep.Result r = timed(endpoint, id -> req[0] = client.request(ctx, endpoint, req[0], id));
-            req[0].close();
-            return r;
+        try (ZContext ctx = new ZContext(1); EchoServer server = new EchoServer(ctx, o);
+             LazyPirateClient client = new LazyPirateClient(ctx, server.endpoint(), o.timeoutMs, 3)) {
+            return timed(server.endpoint(), id -> client.request(id, ""));
         }
     }
 

@@ -3,7 +3,7 @@
 // round trips over tcp, and REP's send() returns true for the very reply that never arrives: a silent drop.
 // Run: jbang hwm1            (exit 0 = a reply was lost in every run, as claimed; 1 = a run lost none)
 //      jbang hwm1 --runs 30  (the distribution of round trips to the first loss)
-//SOURCES lib/*.java
+//SOURCES lib/Step.java
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -2,7 +2,7 @@
 // Claim: the same lockstep with SNDHWM=2 on REP loses no reply in 200,000 round trips, which bounds
 // its loss rate below 1.5e-5 per round trip (95%, one-sided) under the conditions of the run.
 // Run: jbang hwm2            (exit 0 = 0 lost, as claimed; 1 = a reply was lost)
-//SOURCES lib/*.java
+//SOURCES lib/Step.java
 
 import picocli.CommandLine.Command;
 

@@ -10,7 +10,7 @@
 // Needs Java 22+ (./jbang links a local one) and libzmq.so.5 (Debian: apt-get install libzmq5).
 //JAVA 22+
 //RUNTIME_OPTIONS --enable-native-access=ALL-UNNAMED
-//SOURCES lib/*.java ffm/LibZmq.java
+//SOURCES lib/Step.java ffm/LibZmq.java
 
 import org.zeromq.ZContext;
 import picocli.CommandLine.Command;

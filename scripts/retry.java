@@ -6,7 +6,8 @@
 // it handled in a journal: a resent id is answered from there instead of being handled again.
 // Run: jbang retry           (exit 0 = every request answered once; 1 = a request was abandoned or doubled)
 //      jbang retry --server process --kill-every 1000 --rep-sndhwm 1000 --budget 100000
-//SOURCES lib/*.java faults/*.java
+//SOURCES lib/Step.java lib/Jvm.java faults/Servers.java faults/ThreadServers.java faults/ProcessServers.java
+//SOURCES faults/Journal.java patterns/LazyPirateClient.java
 
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
@@ -61,7 +62,7 @@ public class retry extends Step {
             description = "internal, with --role rep: kill this process with SIGKILL after the N-th request, before replying")
     long sigkillAfter;
 
-    long retries, staleReplies, abandoned, answered, firstRetry, retriedRequests, retriedNanos;
+    long abandoned, answered, firstRetry, retriedRequests, retriedNanos;
 
     @Override
     protected boolean separable() { return true; }
@@ -75,8 +76,8 @@ public class retry extends Step {
     /** --role rep: the server keeps handled ids in --journal, and with --sigkill-after dies at the worst moment. */
     @Override
     protected ServerThread server(ZContext ctx) {
-        java.util.Set<Long> inMemory = new java.util.HashSet<>();   // clients' ids need not increase: see run()
-        EchoServer.Handled handled = journal == null ? inMemory::add : new Journal(journal);
+        // Clients' ids need not increase (see run()), so the ids themselves are kept.
+        SafeRepServer.Ledger handled = journal == null ? EchoServer.inMemory(new java.util.HashSet<>()) : new Journal(journal);
         return new EchoServer(ctx, lab, new EchoServer.Watch() {
             long requests;
 
@@ -128,22 +129,32 @@ public class retry extends Step {
             // 1, 2, 3... again: this client starts at a random point of a 2^62 range (a UUID would do as well).
             long firstId = remote ? (1L << 40) + new java.security.SecureRandom().nextLong((1L << 62) - (1L << 40)) : 1;
             if (remote) say("I", "request ids: %d and on (a random start, so that no other client's ids collide)", firstId);
-            ZMQ.Socket req = connect(ctx, endpoint);
+            LazyPirateClient client = client(ctx, endpoint);
             for (long n = 1; n <= lab.budget; n++) {
                 long id = firstId + n - 1;
                 if (Lab.interrupted()) { stop = Lockstep.Stop.interrupted; break; }
                 if (System.nanoTime() > deadline) { stop = Lockstep.Stop.time_limit; break; }
-                long t0 = System.nanoTime(), retriesBefore = retries;
-                req = request(ctx, endpoint, req, id);
+                long t0 = System.nanoTime(), resendsBefore = client.resends;
+                try {
+                    client.request(id, "");
+                    answered++;
+                } catch (LazyPirateClient.RequestFailed e) {
+                    abandoned++;
+                }
                 long took = System.nanoTime() - t0;
                 latencies[(int) ((n - 1) % latencies.length)] = took;
-                if (retries > retriesBefore) { retriedRequests++; retriedNanos += took; }
+                if (client.resends > resendsBefore) {
+                    retriedRequests++;
+                    retriedNanos += took;
+                    if (firstRetry == 0) firstRetry = id;
+                }
                 if (remote && answered == 0)
                     throw new LabException("nothing answered at " + endpoint + " after " + (maxRetries + 1) + " tries of "
                             + lab.timeoutMs + " ms (is a retry --role rep running there?)");
                 progress.tick(n, abandoned);
             }
-            req.close();
+            client.close();
+            long retries = client.resends, staleReplies = client.staleReplies;
             double elapsed = (System.nanoTime() - start) / 1e9;
             long tried = answered + abandoned;
             long[] kept = Arrays.copyOf(latencies, (int) Math.min(tried, latencies.length));
@@ -198,33 +209,10 @@ public class retry extends Step {
         }
     }
 
-    // --8<-- [start:lazy-pirate]
-    /** Sends request `id` until one reply with that id is accepted; returns the socket to use next. */
-    ZMQ.Socket request(ZContext ctx, String endpoint, ZMQ.Socket req, long id) {
-        for (int attempt = 0; ; attempt++) {
-            req.send(Long.toString(id));
-            String reply = req.recvStr();                        // waits at most --timeout (RCVTIMEO)
-            if (reply != null) {
-                if (Long.parseLong(reply) == id) { answered++; return req; }   // the one reply we accept
-                staleReplies++;                                  // an answer to an older request: discard
-            }
-            // No (valid) reply in time: the REQ socket is stuck in "expect reply", so close it
-            // (linger 0 drops anything still queued) and resend on a fresh one.
-            req.close();
-            req = connect(ctx, endpoint);
-            if (attempt == maxRetries) { abandoned++; return req; }
-            retries++;
-            if (firstRetry == 0) firstRetry = id;
-        }
+    /** The pattern's client (patterns/LazyPirateClient.java), with the REQ marks of the step's options. */
+    LazyPirateClient client(ZContext ctx, String endpoint) {
+        return new LazyPirateClient(ctx, endpoint, lab.timeoutMs, maxRetries) {
+            @Override protected void configure(ZMQ.Socket req) { lab.applyReqHwm(req); }
+        };
     }
-
-    ZMQ.Socket connect(ZContext ctx, String endpoint) {
-        ZMQ.Socket req = ctx.createSocket(SocketType.REQ);
-        req.setLinger(0);
-        lab.applyReqHwm(req);
-        req.setReceiveTimeOut(lab.timeoutMs);   // the Guide polls; for one socket a receive timeout is the same wait
-        req.connect(endpoint);
-        return req;
-    }
-    // --8<-- [end:lazy-pirate]
 }

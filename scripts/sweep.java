@@ -6,7 +6,7 @@
 // measured with repeated trials and its loss rate given with a 95% interval.
 // Run: jbang sweep           (about 8 minutes; exit 0 = every cell agrees with the claim)
 //      jbang sweep --quick   (the cells that decide the claim, in seconds; used by the tests)
-//SOURCES lib/*.java
+//SOURCES lib/Step.java lib/Internals.java
 
 import org.zeromq.ZMQ;
 import picocli.CommandLine.Command;

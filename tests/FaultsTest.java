@@ -82,15 +82,18 @@ class FaultsTest {
     void theJournalRemembersAcrossRestartsAndIgnoresATornLine() throws Exception {
         Path file = dir.resolve("journal");
         try (Journal j = new Journal(file)) {
-            assertTrue(j.firstTime(7));
-            assertTrue(j.firstTime(8));
-            assertFalse(j.firstTime(7));
+            assertNull(j.replyFor(7));
+            j.handle(7, "");
+            assertNull(j.replyFor(8));
+            j.handle(8, "");
+            assertNotNull(j.replyFor(7), "a resend is answered from the journal");
         }
-        Files.writeString(file, "handled 9", java.nio.file.StandardOpenOption.APPEND);   // cut short by a kill: no newline
+        Files.writeString(file, "9 ", java.nio.file.StandardOpenOption.APPEND);   // cut short by a kill: no newline
         try (Journal again = new Journal(file)) {
-            assertFalse(again.firstTime(8), "a new server knows what the old one handled");
-            assertTrue(again.firstTime(9), "a line without its newline was not written");
-            assertFalse(again.firstTime(9));
+            assertNotNull(again.replyFor(8), "a new server knows what the old one handled");
+            assertNull(again.replyFor(9), "a line without its newline was not written");
+            again.handle(9, "");
+            assertNotNull(again.replyFor(9));
         }
         assertEquals(new Servers.Tally(3, 3, 0), Journal.tally(List.of(file)));
     }

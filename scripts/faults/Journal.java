@@ -7,64 +7,53 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * The request ids a server has handled, in an append-only file, so that a server killed with SIGKILL and
- * started again still knows them and answers a client's resend without handling it twice.
- *
- * Handling a request and recording its id is one write(2) here: the application's effect and its record are
- * the same line, as they must be in one transaction in a real service. A write that returned is in the kernel's
- * page cache and survives the death of the process (not a power cut: that would need fsync). Repeats are
- * written too, only so that a run can count them afterwards.
+ * The retry step's record of handled request ids in a server process: the server pattern's journal
+ * (patterns/SafeRepServer.java: one line, one write(2) per handled request), so that a server killed with
+ * SIGKILL and started again answers a resend without handling it again. Each repeat is also noted in a file
+ * beside it, only so that a run can count them after the process is gone.
  */
-// --8<-- [start:journal]
-public final class Journal implements EchoServer.Handled, AutoCloseable {
-    private final Set<Long> handled = new HashSet<>();
-    private final FileChannel file;
+public final class Journal implements SafeRepServer.Ledger, AutoCloseable {
+    private final SafeRepServer.Journal handled;
+    private final FileChannel repeats;
 
     public Journal(Path path) {
         try {
-            for (String line : recover(path)) if (line.startsWith("handled ")) handled.add(Long.parseLong(line.substring(8)));
-            file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        } catch (IOException | NumberFormatException e) {
-            throw new LabException("cannot use journal " + path + ": " + e.getMessage());
+            handled = new SafeRepServer.Journal(path);
+            repeats = FileChannel.open(repeatsOf(path), StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        } catch (IOException | RuntimeException e) {
+            throw new LabException("cannot use journal " + path + ": " + Lab.describe(e));
         }
     }
 
     @Override
-    public synchronized boolean firstTime(long id) {
-        boolean first = handled.add(id);
-        write((first ? "handled " : "repeat ") + id + "\n");   // one write: done and recorded, or neither
-        return first;
-    }
-    // --8<-- [end:journal]
-
-    private void write(String line) {
-        try {
-            file.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.US_ASCII)));
-        } catch (IOException e) {
-            throw new LabException("cannot write the journal: " + e.getMessage());
+    public String replyFor(long id) {
+        String reply = handled.replyFor(id);
+        if (reply != null) {
+            try {
+                repeats.write(ByteBuffer.wrap((id + "\n").getBytes(StandardCharsets.US_ASCII)));
+            } catch (IOException e) {
+                throw new LabException("cannot note a repeat: " + e.getMessage());
+            }
         }
+        return reply;
     }
 
-    /** The journal's complete lines; a last line cut short by a kill never happened, so it is cut off. */
-    private static List<String> recover(Path path) throws IOException {
-        List<String> complete = lines(path);
-        long whole = complete.stream().mapToLong(line -> line.length() + 1).sum();
-        if (Files.exists(path) && Files.size(path) > whole)
-            try (FileChannel torn = FileChannel.open(path, StandardOpenOption.WRITE)) { torn.truncate(whole); }
-        return complete;
+    @Override
+    public String handle(long id, String payload) { return handled.handle(id, payload); }
+
+    private static Path repeatsOf(Path journal) {
+        return journal.resolveSibling(journal.getFileName() + ".repeats");
     }
 
-    /** The complete lines of a journal; a line cut short by a kill has no newline and is left out. */
+    /** The complete lines of a file; a line cut short by a kill has no newline and is left out. */
     static List<String> lines(Path path) throws IOException {
         String text;
         try {
-            text = Files.readString(path, StandardCharsets.US_ASCII);
+            text = Files.readString(path, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             return List.of();
         }
@@ -78,11 +67,9 @@ public final class Journal implements EchoServer.Handled, AutoCloseable {
         long repeats = 0;
         for (Path j : journals) {
             try {
-                for (String line : lines(j)) {
-                    if (line.startsWith("handled ")) runs.merge(Long.parseLong(line.substring(8)), 1, Integer::sum);
-                    else repeats++;
-                }
-            } catch (IOException e) {
+                for (String line : lines(j)) runs.merge(Long.parseLong(line.split(" ", 2)[0]), 1, Integer::sum);
+                repeats += lines(repeatsOf(j)).size();
+            } catch (IOException | NumberFormatException e) {
                 throw new LabException("cannot read journal " + j + ": " + e.getMessage());
             }
         }
@@ -92,7 +79,8 @@ public final class Journal implements EchoServer.Handled, AutoCloseable {
     @Override
     public void close() {
         try {
-            file.close();
+            handled.close();
+            repeats.close();
         } catch (IOException ignored) { }
     }
 }

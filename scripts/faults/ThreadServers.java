@@ -49,10 +49,18 @@ public final class ThreadServers extends Servers {
                     throw new IllegalStateException("crash (--kill-every)");
                 }
             }
-        }, id -> {
-            boolean first = memory.add(id);
-            if (first) effects.merge(id, 1, Integer::sum); else repeats.increment();
-            return first;
+        }, new SafeRepServer.Ledger() {
+            public String replyFor(long id) {
+                if (!memory.contains(id)) return null;
+                repeats.increment();
+                return "";
+            }
+
+            public String handle(long id, String payload) {
+                memory.add(id);
+                effects.merge(id, 1, Integer::sum);   // the application's work, counted per id
+                return "";
+            }
         });
     }
 

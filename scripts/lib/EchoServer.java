@@ -1,37 +1,48 @@
-import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 import org.zeromq.ZMQException;
 
+import java.util.Set;
+
 /**
- * The REP side: a thread that binds, receives a request id and sends it back as the reply.
- * It remembers what its own send() returned for the last reply, so a step can show that a lost
- * reply was "sent" successfully. A repeated id is a retry: its reply is sent again, but the application's
- * work (Handled) is done once per id, as an idempotent server's would be.
+ * The REP side of the steps: the server pattern (patterns/SafeRepServer.java) in a thread, its marks set from
+ * the step's options, its hooks remembering the last request id and what send() returned for its reply, so a
+ * step can show that a lost reply was "sent" successfully. The reply is the request id: an echo.
  */
 public final class EchoServer extends ServerThread {
-    private static final int POLL_MS = 50;   // how often the thread looks at the stop flag
-
-    /** Looks at the REP socket on its own thread, right after recv() and send(): see the anatomy step. */
+    /** Looks at the REP socket on its own thread, after a request was handled and after its reply: see anatomy. */
     public interface Watch {
         Watch NONE = new Watch() { };
         default void afterRecv(ZMQ.Socket rep, long id) { }
         default void afterSend(ZMQ.Socket rep, long id, boolean ok) { }
     }
 
-    /**
-     * What the application has handled, by request id. The default remembers the highest id (ids increase);
-     * a store shared between REP instances models a database that survives a crashed server.
-     */
-    public interface Handled {
-        /** Records the id; true if it was new, false if it had been handled before. */
-        boolean firstTime(long id);
+    /** Ids increase in a step's own runs, so remembering the highest is enough to recognise a repeat. */
+    static final class HighestId implements SafeRepServer.Ledger {
+        private long highest = -1;
+
+        public String replyFor(long id) { return id <= highest ? "" : null; }
+
+        public String handle(long id, String payload) {
+            highest = id;
+            return "";
+        }
     }
 
-    private final ZContext ctx;
-    private final Watch watch;
-    private final LabOptions o;
-    private final Handled handled;
+    /** Handled ids kept in a set; several servers share it when the application's memory survives a crash. */
+    static SafeRepServer.Ledger inMemory(Set<Long> handled) {
+        return new SafeRepServer.Ledger() {
+            public String replyFor(long id) { return handled.contains(id) ? "" : null; }
+
+            public String handle(long id, String payload) {
+                handled.add(id);
+                return "";
+            }
+        };
+    }
+
+    private final String want;
+    private final SafeRepServer server;
 
     public EchoServer(ZContext ctx, LabOptions o) {
         this(ctx, o, Watch.NONE);
@@ -41,63 +52,58 @@ public final class EchoServer extends ServerThread {
         this(ctx, o, watch, new HighestId());
     }
 
-    /** Ids increase, so remembering the highest is enough to recognise a repeat. */
-    static final class HighestId implements Handled {
-        private long highest = -1;
+    public EchoServer(ZContext ctx, LabOptions o, Watch watch, SafeRepServer.Ledger ledger) {
+        want = o.bindEndpoint();
+        server = new SafeRepServer(ctx, want, ledger) {
+            boolean late = o.setWhen.equals("after-connection");
 
-        public boolean firstTime(long id) {
-            if (id <= highest) return false;
-            highest = id;
-            return true;
-        }
-    }
+            @Override protected void configure(ZMQ.Socket rep) {
+                if (o.setWhen.equals("before-bind")) o.applyRepHwm(rep);
+            }
 
-    public EchoServer(ZContext ctx, LabOptions o, Watch watch, Handled handled) {
-        this.ctx = ctx;
-        this.watch = watch;
-        this.o = o;
-        this.handled = handled;
+            @Override protected void bound(ZMQ.Socket rep) {
+                if (o.setWhen.equals("after-bind")) o.applyRepHwm(rep);
+                EchoServer.this.bound.complete(rep.getLastEndpoint());
+            }
+
+            @Override protected void handled(ZMQ.Socket rep, long id) {
+                lastId = id;
+                if (late) { o.applyRepHwm(rep); late = false; }   // the connection and its pipe exist now
+                watch.afterRecv(rep, id);
+            }
+
+            @Override protected void replied(ZMQ.Socket rep, long id, boolean sent) {
+                lastSendOk = sent;
+                watch.afterSend(rep, id, sent);
+                if (!sent) sendFailures++;
+            }
+        };
         start();
     }
 
     @Override
     public String library() { return Runs.jeromqVersion(); }
 
+    /** Requests answered from the ledger without handling them again, and malformed ones answered "ERR". */
+    public long repeats() { return server.repeats; }
+
+    public long malformed() { return server.malformed; }
+
     @Override
     protected void serve() {
-        ZMQ.Socket rep = ctx.createSocket(SocketType.REP);
         try {
-            rep.setLinger(0);
-            rep.setReceiveTimeOut(POLL_MS);
-            if (o.setWhen.equals("before-bind")) o.applyRepHwm(rep);
-            String want = o.bindEndpoint();
-            try {
-                rep.bind(want);
-            } catch (ZMQException e) {
-                bound.completeExceptionally(new LabException("cannot bind " + want + ": " + Lab.describe(e)));
-                return;
-            }
-            if (o.setWhen.equals("after-bind")) o.applyRepHwm(rep);
-            bound.complete(rep.getLastEndpoint());
-            boolean late = o.setWhen.equals("after-connection");
-            // --8<-- [start:rep-loop]
-            while (!stop) {
-                byte[] request = rep.recv();
-                if (request == null) continue;           // poll timeout: look at the stop flag
-                long id = Long.parseLong(new String(request, ZMQ.CHARSET));
-                handled.firstTime(id);                   // the work, once per id; a repeat is only answered
-                lastId = id;
-                if (late) { o.applyRepHwm(rep); late = false; }   // the connection and its pipe exist now
-                watch.afterRecv(rep, id);
-                lastSendOk = rep.send(request);          // the reply is the request id
-                watch.afterSend(rep, id, lastSendOk);
-                if (!lastSendOk) sendFailures++;
-            }
-            // --8<-- [end:rep-loop]
+            server.serve();
+        } catch (ZMQException e) {
+            if (!bound.isDone()) bound.completeExceptionally(new LabException("cannot bind " + want + ": " + Lab.describe(e)));
+            else if (!stop) throw e;
         } catch (RuntimeException e) {
             if (!stop) bound.completeExceptionally(e);   // a closing context ends recv() with ETERM
-        } finally {
-            rep.close();
         }
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        super.close();
     }
 }

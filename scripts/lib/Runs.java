@@ -28,12 +28,18 @@ public final class Runs {
 
     private Runs() { }
 
-    /** The repo's data/ folder: found from the working directory upwards, by the catalog beside it. */
+    /** The HWM Lab checkout this runs in, found from the working directory upwards; null outside one (a URL run). */
+    public static Path checkout() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent())
+            if (Files.exists(p.resolve("jbang-catalog.json")) && Files.exists(p.resolve("scripts/lib/Runs.java"))) return p;
+        return null;
+    }
+
+    /** The checkout's data/ folder. */
     public static Path dataDir() {
-        Path here = Path.of("").toAbsolutePath();
-        for (Path p = here; p != null; p = p.getParent())
-            if (Files.exists(p.resolve("jbang-catalog.json"))) return p.resolve("data");
-        return here.resolve("data");
+        Path root = checkout();
+        if (root == null) throw new LabException("not in a HWM Lab checkout: there is no data/ folder here (run it from a clone)");
+        return root.resolve("data");
     }
 
     /** The cores this JVM may use (fewer than the machine's under taskset), for the narrative. */

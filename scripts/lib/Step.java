@@ -1,3 +1,6 @@
+// The kit every step runs on, named file by file so that a step also runs from a URL (a glob cannot be listed there).
+//SOURCES Lab.java LabOptions.java Runs.java Stats.java Progress.java Load.java ServerThread.java EchoServer.java
+//SOURCES Lockstep.java FirstLoss.java NoLoss.java ../patterns/SafeRepServer.java
 import org.zeromq.ZContext;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,7 +32,9 @@ public abstract class Step implements Callable<Integer> {
         if (lab.endpoint != null && Endpoints.problem(lab.endpoint, false) != null)
             say("W", "%s is not a loopback address: traffic may leave this machine (--allow-remote)", lab.endpoint);
         if (lab.role.equals("rep")) return serve();
-        if (!lab.noRecord) Runs.checkWritable(csv(), columns());   // fail before the run, not after it
+        if (!lab.noRecord && csv() == null)
+            say("I", "not in a HWM Lab checkout: this run is not recorded (--out FILE keeps its row)");
+        else if (!lab.noRecord) Runs.checkWritable(csv(), columns());   // fail before the run, not after it
         if (lab.load.equals("idle")) return run();
         Process busy = Load.busyCore();
         try {
@@ -79,7 +84,11 @@ public abstract class Step implements Callable<Integer> {
     /** The columns of this step's CSV: the common ones, unless a step records more. */
     protected List<String> columns() { return Runs.COLUMNS; }
 
-    protected Path csv() { return lab.out != null ? lab.out : Runs.dataDir().resolve(name() + ".csv"); }
+    /** Where the run's row goes: --out, or data/STEP.csv in the checkout; null outside a checkout. */
+    protected Path csv() {
+        Path root = Runs.checkout();
+        return lab.out != null ? lab.out : root == null ? null : root.resolve("data").resolve(name() + ".csv");
+    }
 
     protected PrintWriter out() { return spec.commandLine().getOut(); }
 
@@ -107,8 +116,8 @@ public abstract class Step implements Callable<Integer> {
 
     /** The same for a run whose settings are not the step's own (a sweep's cell). */
     protected void record(LabOptions settings, Map<String, Object> fields) {
-        if (lab.noRecord) return;
         Path file = csv();
+        if (lab.noRecord || file == null) return;
         Runs.append(file, columns(), Runs.row(name(), settings, fields));
         say("I", "recorded in %s", Runs.shown(file));
     }

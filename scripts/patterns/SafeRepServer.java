@@ -73,13 +73,13 @@ public class SafeRepServer implements AutoCloseable {
                     continue;
                 }
                 long id = Long.parseLong(m.group(1));
-                received(rep, id);
                 String reply;
                 try {
                     reply = answer(id, m.group(2) == null ? "" : m.group(2));
                 } catch (RuntimeException e) {
                     reply = "ERR " + e.getClass().getSimpleName();   // the handler failed: say so, keep serving
                 }
+                handled(rep, id);
                 replied(rep, id, rep.send(reply));
             }
         }
@@ -93,10 +93,10 @@ public class SafeRepServer implements AutoCloseable {
         return result.isEmpty() ? Long.toString(id) : id + " " + result;
     }
 
-    /** Hooks, empty here: sets the marks; the endpoint is bound; a valid request arrived; its reply was sent. */
+    /** Hooks: set the marks; the endpoint is bound; a request was handled, its reply not sent yet; it was sent. */
     protected void configure(ZMQ.Socket rep) { rep.setSndHWM(SNDHWM); }
     protected void bound(ZMQ.Socket rep) { }
-    protected void received(ZMQ.Socket rep, long id) { }
+    protected void handled(ZMQ.Socket rep, long id) { }
     protected void replied(ZMQ.Socket rep, long id, boolean sent) { }
 
     @Override
