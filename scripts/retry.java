@@ -140,6 +140,7 @@ public class retry extends Step {
                     answered++;
                 } catch (LazyPirateClient.RequestFailed e) {
                     abandoned++;
+                    if (remote && answered == 0 && e.getMessage().contains("rejected")) throw new LabException(e.getMessage());
                 }
                 long took = System.nanoTime() - t0;
                 latencies[(int) ((n - 1) % latencies.length)] = took;

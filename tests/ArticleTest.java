@@ -28,10 +28,12 @@ class ArticleTest {
         String html = Files.readString(render());
         assertFalse(html.contains("{{"), "a figure was left unfilled");
         assertFalse(html.contains("@@BLOCK"), "a directive was left unexpanded");
-        // The Lazy Pirate code in the page is the code in retry.java, between its markers.
-        String code = Directives.include(ROOT, "scripts/retry.java#lazy-pirate");
-        String firstLine = code.lines().filter(l -> l.contains("ZMQ.Socket request(")).findFirst().orElseThrow();
-        assertTrue(html.contains(Page.escape(firstLine.strip())), "included code is in the page");
+        // The Lazy Pirate code in the page is the whole pattern file, under its path, with a copy button.
+        String code = Directives.include(ROOT, "scripts/patterns/LazyPirateClient.java");
+        assertTrue(html.contains(Page.escape(code)), "the whole file is in the page");
+        assertTrue(html.contains("<code>scripts/patterns/LazyPirateClient.java</code> <span>the whole file"), "its path and that it is whole");
+        assertTrue(html.contains("<code>scripts/lib/Lockstep.java</code> <span>excerpt"), "an excerpt says so");
+        assertTrue(html.contains("<button type=\"button\" class=\"copy\">Copy</button>"), "copy button");
         // A figure in the text is the one computed from data/ now.
         Figures figures = new Figures(new Data(Runs.dataDir()));
         assertTrue(html.contains("after a median of " + figures.get("hwm1.tcp.median") + " round trips"), "hwm1 median from data/");

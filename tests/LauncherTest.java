@@ -15,11 +15,17 @@ class LauncherTest {
     record Result(int code, String out) { }
 
     static Result jbang(String... args) throws Exception {
+        return jbangIn(ROOT.resolve("scripts"), java.util.Map.of(), args);   // any folder of the repo
+    }
+
+    /** ./jbang ARGS run in the folder `dir`, with more environment variables. */
+    static Result jbangIn(Path dir, java.util.Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of(ROOT.resolve("jbang").toString()));
         cmd.addAll(List.of(args));
         Path log = Files.createTempFile("jbang", ".log");
-        Process p = new ProcessBuilder(cmd).directory(ROOT.resolve("scripts").toFile())   // any folder of the repo
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
         if (!p.waitFor(180, TimeUnit.SECONDS)) { p.destroyForcibly(); fail("./jbang " + args[0] + " did not finish"); }
         String out = Files.readString(log);
         Files.delete(log);

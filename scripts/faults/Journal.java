@@ -25,7 +25,7 @@ public final class Journal implements SafeRepServer.Ledger, AutoCloseable {
             handled = new SafeRepServer.Journal(path);
             repeats = FileChannel.open(repeatsOf(path), StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         } catch (IOException | RuntimeException e) {
-            throw new LabException("cannot use journal " + path + ": " + Lab.describe(e));
+            throw new LabException("cannot use journal " + path + ": " + e.getMessage());
         }
     }
 

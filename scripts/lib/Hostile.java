@@ -244,11 +244,18 @@ public final class Hostile {
         }
     }
 
-    /** Greeting, the server's greeting (waited for, as a real peer would), then READY as a REQ. */
+    /**
+     * The handshake of a well-behaved REQ: our greeting, the server's greeting, our READY, the server's READY.
+     * Waiting for the server's READY matters: a data frame that arrives before the NULL handshake is complete
+     * is a protocol error, and the server would close before our frame reached its message decoder.
+     * If the server does not answer in time, carry on anyway.
+     */
     private static void asReqPeer(Socket s, Tally t, long deadline) throws IOException {
         send(s, t, greeting());
-        readAtMost(s, 64, deadline);              // the server's greeting; carry on if it does not come
+        readAtMost(s, 64, deadline);              // the server's greeting
         send(s, t, ready("REQ"));
+        byte[] header = new byte[2];              // the server's READY: flags 0x04, 1-byte size, then the body
+        if (readAtMost(s, header, deadline) == 2 && header[0] == 0x04) readAtMost(s, header[1] & 0xFF, deadline);
     }
 
     // ---- plumbing ------------------------------------------------------------------------------------
@@ -320,9 +327,13 @@ public final class Hostile {
 
     /** Reads up to n bytes within the read timeout; returns how many came (-1 when the peer closed first). */
     private static int readAtMost(Socket s, int n, long deadline) throws IOException {
+        return readAtMost(s, new byte[n], deadline);
+    }
+
+    private static int readAtMost(Socket s, byte[] buf, long deadline) throws IOException {
         s.setSoTimeout(timeout(deadline, READ_TIMEOUT_MS));
         InputStream in = s.getInputStream();
-        byte[] buf = new byte[n];
+        int n = buf.length;
         int got = 0;
         try {
             while (got < n) {

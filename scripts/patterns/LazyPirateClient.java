@@ -77,6 +77,10 @@ public class LazyPirateClient implements AutoCloseable {
 
     /** Demo: a REP with SNDHWM=1 drops replies now and then; the client still gets every one. */
     public static void main(String[] args) throws Exception {
+        if (args.length > 1 || args.length == 1 && !args[0].matches("\\d{1,9}")) {
+            System.err.println("usage: LazyPirateClient [REQUESTS]   (a whole number, default 10000)");
+            System.exit(2);
+        }
         int requests = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         boolean ok = false;
         try (ZContext ctx = new ZContext()) {

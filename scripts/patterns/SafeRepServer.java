@@ -33,7 +33,7 @@ public class SafeRepServer implements AutoCloseable {
     static final int SNDHWM = 1000;           // the default; anything but 1 (2 is the least that is safe in JeroMQ)
     static final int MAX_REQUEST = 4096;      // bytes; a longer request is malformed
     static final int POLL = 100;              // msecs between looks at the stop flag
-    static final Pattern REQUEST = Pattern.compile("(\\d{1,18})(?: (.*))?", Pattern.DOTALL);
+    static final Pattern REQUEST = Pattern.compile("(\\d{1,19})(?: (.*))?", Pattern.DOTALL);
 
     /** The application's work and its record of it: handle() must do both in one step. */
     public interface Ledger {
@@ -67,12 +67,12 @@ public class SafeRepServer implements AutoCloseable {
                 boolean oneFrame = !rep.hasReceiveMore();
                 while (rep.hasReceiveMore()) rep.recv();   // a REP answers a whole message once
                 var m = REQUEST.matcher(new String(request, StandardCharsets.UTF_8));
-                if (!oneFrame || request.length > MAX_REQUEST || !m.matches()) {
+                long id = oneFrame && request.length <= MAX_REQUEST && m.matches() ? parseId(m.group(1)) : -1;
+                if (id < 0) {
                     malformed++;
                     rep.send("ERR malformed request (want one frame: ID or ID PAYLOAD)");
                     continue;
                 }
-                long id = Long.parseLong(m.group(1));
                 String reply;
                 try {
                     reply = answer(id, m.group(2) == null ? "" : m.group(2));
@@ -82,6 +82,14 @@ public class SafeRepServer implements AutoCloseable {
                 handled(rep, id);
                 replied(rep, id, rep.send(reply));
             }
+        }
+    }
+
+    private static long parseId(String digits) {
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException tooLarge) {
+            return -1;
         }
     }
 
@@ -135,6 +143,11 @@ public class SafeRepServer implements AutoCloseable {
 
     /** Demo: a client sends a request twice, then garbage; the server handles the request once and keeps serving. */
     public static void main(String[] args) throws Exception {
+        if (args.length > 2 || args.length > 0 && !args[0].matches("(tcp|ipc|inproc)://\\S+")
+                || args.length > 1 && !args[1].matches("\\d{1,9}")) {
+            System.err.println("usage: SafeRepServer [ENDPOINT [SECONDS]]   (e.g. tcp://127.0.0.1:5555 60)");
+            System.exit(2);
+        }
         boolean demo = args.length == 0;
         String endpoint = demo ? "inproc://safe-rep-demo" : args[0];
         long seconds = args.length > 1 ? Long.parseLong(args[1]) : 60;
@@ -142,6 +155,10 @@ public class SafeRepServer implements AutoCloseable {
         try (ZContext ctx = new ZContext(); Journal journal = new Journal(path);
              SafeRepServer server = new SafeRepServer(ctx, endpoint, journal)) {
             Thread thread = new Thread(server::serve);
+            thread.setUncaughtExceptionHandler((t, e) -> {     // e.g. the endpoint cannot be bound: one line, exit 3
+                System.err.println("E: cannot serve " + endpoint + ": " + e.getMessage());
+                System.exit(3);
+            });
             thread.start();
             if (demo) {
                 try (ZMQ.Socket req = ctx.createSocket(SocketType.REQ)) {

@@ -23,6 +23,10 @@ public class SilentDrop {
     static volatile boolean running = true;
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 1 || args.length == 1 && !args[0].matches("\\d{1,9}")) {
+            System.err.println("usage: SilentDrop [SNDHWM]   (a whole number, default 1)");
+            System.exit(2);
+        }
         int sndhwm = args.length > 0 ? Integer.parseInt(args[0]) : 1;
         boolean lost = false;
         long id = 1;

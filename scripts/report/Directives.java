@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * The article's few directives, each on its own line of the Markdown source:
- * {@code @include scripts/retry.java#lazy-pirate} (code between "--8<-- [start:NAME]" and "[end:NAME]" markers, or
- * the whole file), {@code @output STEP} (a step's kept output), {@code @chart ID}, {@code @table sweep},
+ * {@code @include scripts/patterns/LazyPirateClient.java} (the whole file, which compiles alone) or
+ * {@code @include scripts/lib/Lockstep.java#req-loop} (an excerpt between "--8<-- [start:NAME]" and "[end:NAME]" markers), {@code @output STEP} (a step's kept output), {@code @chart ID}, {@code @table sweep},
  * {@code @reproduce COMMAND} and {@code @toc}.
  */
 final class Directives {
@@ -31,7 +31,7 @@ final class Directives {
     /** A directive as Markdown: included code stays Markdown, everything else becomes a block placeholder. */
     String expand(String what, String arg) {
         return switch (what) {
-            case "include" -> "```java\n" + include(root, arg) + "\n```";
+            case "include" -> block(Page.code(arg.split("#", 2)[0], !arg.contains("#"), include(root, arg)));
             case "output" -> block("<pre class=\"output\"><code class=\"nohighlight\">" + Page.escape(output(arg)) + "</code></pre>");
             case "chart" -> {
                 Charts.Chart c = charts.get(arg);

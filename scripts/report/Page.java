@@ -43,6 +43,14 @@ final class Page {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
+    /** A code block from a file of the repo: its path, whether it is the whole file, a copy button. */
+    static String code(String path, boolean whole, String code) {
+        return "<div class=\"code\"><div class=\"code-head\"><code>" + escape(path) + "</code> <span>"
+                + (whole ? "the whole file: copy it and run it with <code>jbang run</code>" : "excerpt")
+                + "</span><button type=\"button\" class=\"copy\">Copy</button></div>"
+                + "<pre><code class=\"language-java\">" + escape(code) + "</code></pre></div>\n";
+    }
+
     /** A chart: its div, its caption, and its drawing code, deferred until plotly.js is unpacked. */
     static String chart(Charts.Chart c) {
         String js = c.figure().asJavascript(c.id()).replace("<script>", "").replace("</script>", "");
@@ -64,6 +72,16 @@ final class Page {
 
     private static final String LOADER = """
             hljs.highlightAll();
+            // Copy works offline, from file:// too: the Clipboard API where the page may use it, else a selection.
+            for (const button of document.querySelectorAll('button.copy')) button.addEventListener('click', async () => {
+              const text = button.closest('.code').querySelector('pre code').textContent;
+              try { await navigator.clipboard.writeText(text); }
+              catch (e) {
+                const area = Object.assign(document.createElement('textarea'), {value: text});
+                document.body.appendChild(area); area.select(); document.execCommand('copy'); area.remove();
+              }
+              button.textContent = 'Copied'; setTimeout(() => button.textContent = 'Copy', 1500);
+            });
             (async function () {
               const b64 = document.getElementById('plotly-gz').textContent;
               const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
@@ -88,5 +106,8 @@ final class Page {
             p.reproduce { font-size: .9rem; background: #fff8c5; padding: .4rem .8rem; border-radius: 6px; }
             nav.toc { background: #f6f8fa; padding: .5rem 1.5rem; border-radius: 6px; } nav.toc ul { margin: .2rem 0; }
             .verdict { font-weight: 600; }
+            div.code { margin: 1rem 0; } div.code pre { margin: 0; border-radius: 0 0 6px 6px; }
+            .code-head { display: flex; gap: .6rem; align-items: center; font-size: .85rem; color: #57606a; background: #eaeef2; padding: .3rem .8rem; border-radius: 6px 6px 0 0; }
+            .code-head button { margin-left: auto; font: inherit; cursor: pointer; border: 1px solid #d0d7de; border-radius: 6px; background: #fff; padding: .1rem .6rem; }
             """;
 }
