@@ -112,7 +112,7 @@ public class article implements Callable<Integer> {
         }
     }
 
-    static final Pattern DIRECTIVE = Pattern.compile("^@(include|output|chart|table|reproduce|toc)\\s*(.*)$", Pattern.MULTILINE);
+    static final Pattern DIRECTIVE = Pattern.compile("^@(include|output|chart|table|reproduce|toc)[ \\t]*(.*)$", Pattern.MULTILINE);
     static final Pattern FIGURE = Pattern.compile("\\{\\{([a-z0-9_.-]+)}}");
 
     /** Markdown with directives and {{figures}} to one HTML page. */

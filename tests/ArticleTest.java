@@ -39,6 +39,7 @@ class ArticleTest {
         assertTrue(html.contains("after a median of " + figures.get("hwm1.tcp.median") + " round trips"), "hwm1 median from data/");
         assertTrue(html.contains("Reproduce this: <code>./jbang hwm1 --runs 10</code>"));
         assertTrue(html.contains("<nav class=\"toc\">"), "table of contents");
+        assertTrue(html.contains("<a href=\"#the-experiment\">The experiment</a>"), "the first section is a heading in the contents");
     }
 
     @Test

@@ -181,7 +181,7 @@ public final class Hostile {
             }
             case HTTP_REQUEST -> {
                 // A server that reads this as ZMTP sees 'G' (0x47): no 0xFF first byte, so an unversioned
-                // ZMTP 1.0 peer whose first frame is 71 bytes long.
+                // ZMTP 1.0 peer whose first frame is 71 bytes long (flags byte 'E', then 70 body bytes).
                 send(s, t, ascii("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: hostile-probe\r\nAccept: */*\r\n"
                         + "Connection: close\r\n\r\n"));
                 awaitClose(s, t, deadline);
@@ -231,6 +231,7 @@ public final class Hostile {
                     case 1 -> {
                         byte[] body = new byte[1 + random.nextInt(60)];
                         random.nextBytes(body);
+                        body[0] = '#';               // never a number, even when the random bytes are digits
                         yield concat(delimiter, frame(body, false));
                     }
                     case 2 -> concat(delimiter, frame(new byte[0], false));            // an empty body
