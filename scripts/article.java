@@ -6,7 +6,7 @@
 //DEPS org.commonmark:commonmark:0.32.0
 //DEPS org.commonmark:commonmark-ext-gfm-tables:0.32.0
 //DEPS org.commonmark:commonmark-ext-heading-anchor:0.32.0
-//SOURCES lib/Step.java lib/Jvm.java report/Data.java report/Charts.java report/Figures.java report/Tables.java
+//SOURCES lib/Step.java report/Data.java report/Charts.java report/Figures.java report/Tables.java
 //SOURCES report/Directives.java report/Page.java
 
 import org.commonmark.ext.gfm.tables.TablesExtension;

@@ -5,7 +5,7 @@
 // Each variant runs in several fresh JVMs (forks), each with warm-up and measured iterations; the verdict gives
 // medians and spread, never one run. No figure here is asserted by a test.
 // Run: jbang bench           (about 4 minutes; exit 0 = the kit loop is within 10% of raw on every transport)
-//SOURCES lib/Step.java lib/Jvm.java patterns/LazyPirateClient.java
+//SOURCES lib/Step.java patterns/LazyPirateClient.java
 
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;

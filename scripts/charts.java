@@ -2,7 +2,7 @@
 // Claim: every figure of the article can be drawn from data/ alone. Writes article/charts.html, one
 // self-contained page (works offline) with each chart, its axes and units, and a caption naming its CSV.
 // Run: jbang charts          (exit 0 = page written; 3 = a data file is missing or malformed)
-//SOURCES lib/Step.java lib/Jvm.java report/Data.java report/Charts.java report/Figures.java report/Tables.java
+//SOURCES lib/Step.java report/Data.java report/Charts.java report/Figures.java report/Tables.java
 //SOURCES report/Directives.java report/Page.java
 
 import picocli.CommandLine.Command;

@@ -2,6 +2,7 @@
 // Claim: with SNDHWM=1 on the REP socket, strict REQ/REP lockstep loses a reply within a few thousand
 // round trips over tcp, and REP's send() returns true for the very reply that never arrives: a silent drop.
 // Run: jbang hwm1            (exit 0 = a reply was lost in every run, as claimed; 1 = a run lost none)
+//      jbang hwm1 --jeromq patched --budget 1000000   (with a fix, the claim is the opposite: exit 0 = 0 lost)
 //      jbang hwm1 --runs 30  (the distribution of round trips to the first loss)
 //SOURCES lib/Step.java
 
@@ -27,6 +28,10 @@ public class hwm1 extends Step {
 
     @Override
     protected int run() {
+        if (lab.fixed()) {   // --jeromq patched or --workaround events: the claim becomes "no reply lost", with its bound
+            if (runs != 1) throw new LabException("with a fix in place hwm1 makes one long run: leave out --runs", Lab.USAGE);
+            return NoLoss.check(this, Lockstep.run(lab, err(), this::describeSetup));
+        }
         return FirstLoss.run(this, runs, i -> Lockstep.run(lab, err(), i == 0 ? this::describeSetup : e -> { }), Runs::fields);
     }
 }

@@ -42,6 +42,7 @@ public class libzmq extends Step {
     @Override
     protected int run() {
         if (!lab.setWhen.equals("before-bind")) throw new LabException("libzmq: only --set-when before-bind", Lab.USAGE);
+        if (lab.jeromq.equals("patched")) throw new LabException("libzmq runs no JeroMQ: --jeromq is for the JeroMQ steps", Lab.USAGE);
         String version = LibZmq.version();
         return FirstLoss.run(this, runs, i -> once(i == 0, version), r -> {
             Map<String, Object> fields = Runs.fields(r);
@@ -126,9 +127,19 @@ public class libzmq extends Step {
                 rep.bind(o.bindEndpoint());
                 bound.complete(rep.lastEndpoint());
                 while (!stop) {
+                    if (!o.workaround.equals("none")) rep.get(LibZmq.EVENTS);   // processes the mailbox: see LabOptions.beforeRecv
+                    if (o.workaround.equals("events")) rep.get(LibZmq.EVENTS);
                     String request = rep.recv();
                     if (request == null) continue;
-                    lastId = Long.parseLong(request);
+                    boolean oneFrame = rep.get(LibZmq.RCVMORE) == 0;
+                    while (rep.get(LibZmq.RCVMORE) != 0) rep.recv();      // a REP answers a whole message once
+                    long id = oneFrame && request.matches("\\d{1,18}") ? Long.parseLong(request) : -1;
+                    if (id < 0) {                                          // bad input: answered, counted, no reason to stop
+                        malformed++;
+                        rep.send("ERR malformed request");
+                        continue;
+                    }
+                    lastId = id;
                     lastSendOk = rep.send(request);
                     if (!lastSendOk) sendFailures++;
                 }

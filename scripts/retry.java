@@ -6,7 +6,7 @@
 // it handled in a journal: a resent id is answered from there instead of being handled again.
 // Run: jbang retry           (exit 0 = every request answered once; 1 = a request was abandoned or doubled)
 //      jbang retry --server process --kill-every 1000 --rep-sndhwm 1000 --budget 100000
-//SOURCES lib/Step.java lib/Jvm.java faults/Servers.java faults/ThreadServers.java faults/ProcessServers.java
+//SOURCES lib/Step.java faults/Servers.java faults/ThreadServers.java faults/ProcessServers.java
 //SOURCES faults/Journal.java patterns/LazyPirateClient.java
 
 import org.zeromq.SocketType;

@@ -16,7 +16,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * system's libzmq.so.5. No binding library: each call is a downcall handle on the C function of that name.
  */
 final class LibZmq implements AutoCloseable {
-    static final int REQ = 3, REP = 4, LINGER = 17, SNDHWM = 23, RCVHWM = 24, RCVTIMEO = 27, LAST_ENDPOINT = 32;
+    static final int REQ = 3, REP = 4, RCVMORE = 13, EVENTS = 15, LINGER = 17, SNDHWM = 23, RCVHWM = 24, RCVTIMEO = 27,
+            LAST_ENDPOINT = 32;
 
     private static final Linker C = Linker.nativeLinker();
     private static final SymbolLookup LIB = load();
@@ -128,6 +129,19 @@ final class LibZmq implements AutoCloseable {
             try {
                 int rc = (int) how.invokeExact(s, arena.allocateFrom(endpoint));
                 if (rc != 0) throw new LabException("cannot " + verb + " " + endpoint + ": " + lastError());
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        /** An int option's value; reading EVENTS also makes libzmq process the socket's command mailbox. */
+        int get(int option) {
+            try {
+                MemorySegment out = arena.allocate(JAVA_INT);
+                MemorySegment len = arena.allocateFrom(JAVA_LONG, 4L);
+                int rc = (int) GETSOCKOPT.invokeExact(s, option, out, len);
+                if (rc != 0) throw new LabException("zmq_getsockopt(" + option + "): " + lastError());
+                return out.get(JAVA_INT, 0);
             } catch (Throwable t) {
                 throw rethrow(t);
             }

@@ -66,6 +66,8 @@ public final class EchoServer extends ServerThread {
                 EchoServer.this.bound.complete(rep.getLastEndpoint());
             }
 
+            @Override protected void beforeRecv(ZMQ.Socket rep) { o.beforeRecv(rep); }
+
             @Override protected void handled(ZMQ.Socket rep, long id) {
                 lastId = id;
                 if (late) { o.applyRepHwm(rep); late = false; }   // the connection and its pipe exist now
@@ -87,6 +89,7 @@ public final class EchoServer extends ServerThread {
     /** Requests answered from the ledger without handling them again, and malformed ones answered "ERR". */
     public long repeats() { return server.repeats; }
 
+    @Override
     public long malformed() { return server.malformed; }
 
     @Override

@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
  * Network errors never escape: a refused, reset or timed-out connection is a normal outcome and is counted.
  * The random bytes come from a fixed seed, so a run sends the same bytes every time.
  * <p>
- * ZMTP 3.0 reference (rfc.zeromq.org spec 23): greeting = signature (10) + version (2) + mechanism (20)
+ * ZMTP 3.0 reference (ZeroMQ RFC 23, ZMTP): greeting = signature (10) + version (2) + mechanism (20)
  * + as-server (1) + filler (31) = 64 bytes; then frames: flags byte, size (1 byte, or 8 bytes big-endian
  * when the LONG flag 0x02 is set), body. Flag 0x01 = MORE, 0x04 = COMMAND.
  */

@@ -7,8 +7,14 @@ public final class Jvm {
     private Jvm() { }
 
     public static List<String> command(String step, List<String> args) {
+        return command(step, args, null);
+    }
+
+    /** The same with a folder of classes ahead of the class path (the patched JeroMQ), or none. */
+    public static List<String> command(String step, List<String> args, Path first) {
+        String cp = System.getProperty("java.class.path");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), step));
+                "-cp", first == null ? cp : first + java.io.File.pathSeparator + cp, step));
         cmd.addAll(args);
         return cmd;
     }

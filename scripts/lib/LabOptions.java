@@ -53,6 +53,18 @@ public class LabOptions {
                     + "after-bind (REP after bind, REQ after connect) or after-connection (after the first round trip) (default: ${DEFAULT-VALUE})")
     public String setWhen;
 
+    public static final List<String> WORKAROUNDS = List.of("none", "events", "events-once");
+
+    @Option(names = "--workaround", defaultValue = "${sys:lab.workaround:-none}",
+            description = "what the REP does before each recv(): none; events (reads ZMQ_EVENTS twice, which makes the "
+                    + "socket process its command mailbox; closes the race); events-once (once: only narrows it) (default: ${DEFAULT-VALUE})")
+    public String workaround;
+
+    @Option(names = "--jeromq", defaultValue = "stock",
+            description = "stock (JeroMQ 0.6.0 as released) or patched (with fix/jeromq/rep-stale-hwm.patch, built once into "
+                    + "build/; needs a checkout) (default: ${DEFAULT-VALUE})")
+    public String jeromq;
+
     @Option(names = "--role", defaultValue = "both",
             description = "both (REQ and REP threads in this process), rep (only the REP: binds --endpoint and serves) "
                     + "or req (only the REQ: connects to --endpoint) (default: ${DEFAULT-VALUE})")
@@ -82,7 +94,13 @@ public class LabOptions {
         o.budget = budget;
         o.timeoutMs = timeoutMs;
         o.timeLimitSeconds = seconds;
+        o.workaround = workaround;
         return o;
+    }
+
+    /** Whether a fix is in place (the patched JeroMQ, or the workaround that closes the race): then no loss is the claim. */
+    public boolean fixed() {
+        return jeromq.equals("patched") || workaround.equals("events");
     }
 
     /** Rejects what picocli's types cannot: returns a one-line problem, or null when all is well. */
@@ -97,6 +115,8 @@ public class LabOptions {
         if (!role.equals("both") && endpoint == null) return "--role " + role + " needs --endpoint (the address the two processes share)";
         if (connectTimeoutMs < 1) return "--connect-timeout must be at least 1 ms";
         if (!SET_WHEN.contains(setWhen)) return "--set-when must be one of " + String.join(", ", SET_WHEN);
+        if (!WORKAROUNDS.contains(workaround)) return "--workaround must be one of " + String.join(", ", WORKAROUNDS);
+        if (!jeromq.equals("stock") && !jeromq.equals("patched")) return "--jeromq must be stock or patched";
         if (endpoint != null) return Endpoints.problem(endpoint, allowRemote);
         return null;
     }
@@ -104,6 +124,17 @@ public class LabOptions {
     public void applyRepHwm(ZMQ.Socket rep) {
         rep.setSndHWM(repSndHwm);
         rep.setRcvHWM(repRcvHwm);
+    }
+
+    /**
+     * The workaround, right before a REP's recv(): reading ZMQ_EVENTS processes the socket's mailbox, so the
+     * acknowledgement of the last reply is counted before recv() writes the next reply's envelope. Once is not
+     * enough: the read processes the mailbox and then looks for a request, which may arrive in between.
+     */
+    public void beforeRecv(ZMQ.Socket rep) {
+        if (workaround.equals("none")) return;
+        rep.getEvents();
+        if (workaround.equals("events")) rep.getEvents();
     }
 
     public void applyReqHwm(ZMQ.Socket req) {

@@ -20,7 +20,7 @@ import java.util.Map;
 public final class Runs {
     public static final List<String> COLUMNS = List.of(
             "timestamp", "step", "library", "library_version", "transport", "endpoint",
-            "rep_sndhwm", "rep_rcvhwm", "req_sndhwm", "req_rcvhwm", "set_when", "load", "processes",
+            "rep_sndhwm", "rep_rcvhwm", "req_sndhwm", "req_rcvhwm", "set_when", "workaround", "load", "processes",
             "budget", "time_limit_s", "timeout_ms",
             "round_trips", "lost", "first_loss", "rep_send_true", "retries", "duplicates", "stale_replies",
             "stop", "elapsed_s", "rate_per_s", "p50_us", "p99_us",
@@ -48,10 +48,11 @@ public final class Runs {
         return n + (n == 1 ? " core" : " cores");
     }
 
+    /** "JeroMQ 0.6.0", or "JeroMQ 0.6.0+rep-stale-hwm" when this JVM runs the patched classes (--jeromq patched). */
     public static String jeromqVersion() {
         Package p = org.zeromq.ZMQ.class.getPackage();
         String v = p == null ? null : p.getImplementationVersion();
-        return "JeroMQ " + (v != null ? v : "0.6.0");
+        return "JeroMQ " + (v != null ? v : "0.6.0") + (PatchedJeromq.running() ? "+" + PatchedJeromq.NAME : "");
     }
 
     /** A row with every column: the settings from the options, the given fields, the provenance. */
@@ -68,6 +69,7 @@ public final class Runs {
         row.put("req_sndhwm", o.reqSndHwm);
         row.put("req_rcvhwm", o.reqRcvHwm);
         row.put("set_when", o.setWhen);
+        row.put("workaround", o.workaround);
         row.put("load", o.load);
         row.put("processes", o.role.equals("both") ? 1 : 2);   // REQ and REP in one process, or each in its own
         row.put("budget", o.budget);

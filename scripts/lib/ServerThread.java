@@ -14,6 +14,7 @@ public abstract class ServerThread implements Lockstep.RepView, AutoCloseable {
     public volatile long lastId = -1;          // id of the last request received
     public volatile boolean lastSendOk;        // what send() returned for its reply
     public volatile long sendFailures;         // send() returned false (never seen with REP: it drops silently)
+    protected volatile long malformed;         // requests that were not an id: answered "ERR", counted, skipped
 
     protected ServerThread() {
         thread = new Thread(this::serve, "rep");
@@ -44,6 +45,8 @@ public abstract class ServerThread implements Lockstep.RepView, AutoCloseable {
     public boolean alive() { return thread.isAlive(); }
 
     public long lastId() { return lastId; }
+
+    public long malformed() { return malformed; }
 
     public boolean lastSendOk() { return lastSendOk; }
 

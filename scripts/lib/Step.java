@@ -1,6 +1,6 @@
 // The kit every step runs on, named file by file so that a step also runs from a URL (a glob cannot be listed there).
 //SOURCES Lab.java LabOptions.java Runs.java Stats.java Progress.java Load.java ServerThread.java EchoServer.java
-//SOURCES Lockstep.java FirstLoss.java NoLoss.java ../patterns/SafeRepServer.java
+//SOURCES Lockstep.java FirstLoss.java NoLoss.java Jvm.java PatchedJeromq.java ../patterns/SafeRepServer.java
 import org.zeromq.ZContext;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,6 +27,8 @@ public abstract class Step implements Callable<Integer> {
     public final Integer call() {
         String problem = lab.problem();
         if (problem != null) throw new LabException(problem, Lab.USAGE);
+        if (lab.jeromq.equals("patched") && !PatchedJeromq.running())   // the same step again, on the patched classes
+            return PatchedJeromq.rerun(getClass().getName(), spec.commandLine().getParseResult().originalArgs(), out(), err());
         if (!lab.role.equals("both") && !separable())
             throw new LabException(name() + " runs both halves in one process: --role is not available", Lab.USAGE);
         if (lab.endpoint != null && Endpoints.problem(lab.endpoint, false) != null)

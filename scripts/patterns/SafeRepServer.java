@@ -62,6 +62,7 @@ public class SafeRepServer implements AutoCloseable {
             rep.bind(endpoint);
             bound(rep);
             while (!stop) {
+                beforeRecv(rep);
                 byte[] request = rep.recv();
                 if (request == null) continue;     // timeout: look at the stop flag
                 boolean oneFrame = !rep.hasReceiveMore();
@@ -101,9 +102,10 @@ public class SafeRepServer implements AutoCloseable {
         return result.isEmpty() ? Long.toString(id) : id + " " + result;
     }
 
-    /** Hooks: set the marks; the endpoint is bound; a request was handled, its reply not sent yet; it was sent. */
+    /** Hooks: set the marks; bound; about to recv(); a request was handled, its reply not sent yet; it was sent. */
     protected void configure(ZMQ.Socket rep) { rep.setSndHWM(SNDHWM); }
     protected void bound(ZMQ.Socket rep) { }
+    protected void beforeRecv(ZMQ.Socket rep) { }
     protected void handled(ZMQ.Socket rep, long id) { }
     protected void replied(ZMQ.Socket rep, long id, boolean sent) { }
 
