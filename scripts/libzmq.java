@@ -44,12 +44,18 @@ public class libzmq extends Step {
         if (!lab.setWhen.equals("before-bind")) throw new LabException("libzmq: only --set-when before-bind", Lab.USAGE);
         if (lab.jeromq.equals("patched")) throw new LabException("libzmq runs no JeroMQ: --jeromq is for the JeroMQ steps", Lab.USAGE);
         String version = LibZmq.version();
-        return FirstLoss.run(this, runs, i -> once(i == 0, version), r -> {
-            Map<String, Object> fields = Runs.fields(r);
-            fields.put("library", "libzmq");
-            fields.put("library_version", version);
-            return fields;
-        });
+        java.util.function.Function<Lockstep.Result, Map<String, Object>> fields = r -> {
+            Map<String, Object> f = Runs.fields(r);
+            f.put("library", "libzmq");
+            f.put("library_version", version);
+            return f;
+        };
+        if (lab.fixed()) {   // --workaround events: the claim becomes "no reply lost", with its bound
+            if (runs != 1) throw new LabException("with a fix in place libzmq makes one long run: leave out --runs", Lab.USAGE);
+            Lockstep.Result r = once(true, version);
+            return NoLoss.check(this, r, fields.apply(r));
+        }
+        return FirstLoss.run(this, runs, i -> once(i == 0, version), fields);
     }
 
     /** One lockstep run on libzmq: REP in its own thread (or another process, --role req), REQ in this one. */
@@ -144,7 +150,7 @@ public class libzmq extends Step {
                     if (!lastSendOk) sendFailures++;
                 }
             } catch (RuntimeException e) {
-                bound.completeExceptionally(e);
+                if (!stop && !bound.completeExceptionally(e)) failure = "the REP thread ended: " + Lab.describe(e);
             }
         }
     }

@@ -187,6 +187,7 @@ public class pyzmq extends Step {
             try (Script s = new Script(args)) {
                 script = s;
                 s.lines(line -> {
+                    System.err.println("DEBUG line: " + line);
                     Matcher m = bindLine.matcher(line);
                     if (m.matches()) bound.complete(m.group(1));   // Step says it, with the same words
                     else if (line.startsWith("RESULT ")) {
@@ -209,7 +210,9 @@ public class pyzmq extends Step {
         @Override
         public void close() {
             Script s = script;
-            if (s != null) s.stop();   // SIGTERM: the script stops serving and prints its RESULT
+            System.err.println("DEBUG close: script=" + s + " alive=" + (s == null ? null : s.p.isAlive()));
+            if (s != null) s.stop();
+            System.err.println("DEBUG stopped: exit=" + (s == null ? null : s.p.exitValue()));   // SIGTERM: the script stops serving and prints its RESULT
             try {
                 ended.await(15, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -225,16 +228,51 @@ public class pyzmq extends Step {
      */
     final class Script implements AutoCloseable {
         private final Process p;
+        private final Thread errors;
         volatile String error;
         volatile boolean overran;
 
         Script(List<String> command) {
             try {
                 p = new ProcessBuilder(command).start();
+                p.getOutputStream().close();
             } catch (IOException e) {
                 throw new LabException("cannot run " + command.get(0) + ": " + e.getMessage());
             }
-            p.getOutputStream().close0();
+            errors = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = r.readLine()) != null; ) {
+                        if (line.startsWith("E: ")) error = line.substring(3);
+                        else { err().println(line); err().flush(); }   // progress once a second, or a traceback
+                    }
+                } catch (IOException ignored) { }
+            }, "lockstep.py stderr");
+            errors.setDaemon(true);
+            errors.start();
+            long bound = System.nanoTime() + (long) ((lab.timeLimitSeconds + GRACE_SECONDS) * 1e9);
+            Thread watch = new Thread(() -> {
+                long killAt = bound;
+                boolean asked = false;
+                while (p.isAlive()) {
+                    if (Lab.interrupted() && !asked) {   // Ctrl-C or SIGTERM here: the script stops and reports
+                        p.destroy();
+                        asked = true;
+                        killAt = Math.min(bound, System.nanoTime() + 10_000_000_000L);
+                    }
+                    if (System.nanoTime() > killAt) {
+                        overran = !asked;
+                        p.destroyForcibly();
+                        return;
+                    }
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "lockstep.py watch");
+            watch.setDaemon(true);
+            watch.start();
         }
 
         void lines(Consumer<String> each) {
@@ -248,6 +286,7 @@ public class pyzmq extends Step {
         int exit() {
             try {
                 p.waitFor();
+                errors.join(2000);   // its last line may be the error
             } catch (InterruptedException e) {
                 p.destroyForcibly();
                 Thread.currentThread().interrupt();

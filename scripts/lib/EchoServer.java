@@ -54,8 +54,13 @@ public final class EchoServer extends ServerThread {
 
     public EchoServer(ZContext ctx, LabOptions o, Watch watch, SafeRepServer.Ledger ledger) {
         want = o.bindEndpoint();
+        watchLibrary(ctx);
         server = new SafeRepServer(ctx, want, ledger) {
             boolean late = o.setWhen.equals("after-connection");
+
+            @Override protected void guard(ZMQ.Socket rep) {
+                if (!o.unguarded) super.guard(rep);
+            }
 
             @Override protected void configure(ZMQ.Socket rep) {
                 if (o.setWhen.equals("before-bind")) o.applyRepHwm(rep);
@@ -83,6 +88,20 @@ public final class EchoServer extends ServerThread {
         start();
     }
 
+    /**
+     * JeroMQ's I/O thread prints an exception it catches and goes on, or dies on an Error, without a word to the
+     * sockets: have both reported here. Only possible before the context's first socket; later servers on the same
+     * context (a restart) share the first one's report.
+     */
+    private void watchLibrary(ZContext ctx) {
+        try {
+            ctx.setNotificationExceptionHandler((t, e) -> failure = "JeroMQ's I/O thread failed: " + Lab.describe(e));
+            ctx.setUncaughtExceptionHandler((t, e) -> failure = "JeroMQ's I/O thread died: " + Lab.describe(e));
+        } catch (IllegalStateException alreadyStarted) {
+            // the context has sockets already
+        }
+    }
+
     @Override
     public String library() { return Runs.jeromqVersion(); }
 
@@ -100,7 +119,8 @@ public final class EchoServer extends ServerThread {
             if (!bound.isDone()) bound.completeExceptionally(new LabException("cannot bind " + want + ": " + Lab.describe(e)));
             else if (!stop) throw e;
         } catch (RuntimeException e) {
-            if (!stop) bound.completeExceptionally(e);   // a closing context ends recv() with ETERM
+            if (stop) return;                            // a closing context ends recv() with ETERM
+            if (!bound.completeExceptionally(e)) failure = "the REP thread ended: " + Lab.describe(e);
         }
     }
 

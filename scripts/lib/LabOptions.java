@@ -87,6 +87,9 @@ public class LabOptions {
     @Option(names = "--no-record", description = "do not write a CSV row")
     public boolean noRecord;
 
+    /** The hostile step's "before": a JeroMQ REP without the frame-size guard of patterns/SafeRepServer.java. */
+    public boolean unguarded;
+
     /** Options for one measured run of a sweep or benchmark: the defaults, this budget and timeout, a transport and a length. */
     public LabOptions derived(String transport, double seconds) {
         LabOptions o = picocli.CommandLine.populateCommand(new LabOptions());   // as with no arguments

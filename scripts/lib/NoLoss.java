@@ -3,7 +3,12 @@ final class NoLoss {
     private NoLoss() { }
 
     static int check(Step step, Lockstep.Result r) {
-        step.record(Runs.fields(r));
+        return check(step, r, Runs.fields(r));
+    }
+
+    /** The same, recording the given row (a step on another library records its name and version). */
+    static int check(Step step, Lockstep.Result r, java.util.Map<String, Object> row) {
+        step.record(row);
         if (r.lostAt() > 0)
             return step.verdict(Lab.NOT_SHOWN, "LOST reply %d after %d round trips (%s)", r.lostAt(), r.roundTrips(),
                     FirstLoss.repSaid(step, r));

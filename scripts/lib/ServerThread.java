@@ -15,10 +15,12 @@ public abstract class ServerThread implements Lockstep.RepView, AutoCloseable {
     public volatile boolean lastSendOk;        // what send() returned for its reply
     public volatile long sendFailures;         // send() returned false (never seen with REP: it drops silently)
     protected volatile long malformed;         // requests that were not an id: answered "ERR", counted, skipped
+    protected volatile String failure;         // why the server or its library stopped serving, or null
 
     protected ServerThread() {
         thread = new Thread(this::serve, "rep");
         thread.setDaemon(true);
+        thread.setUncaughtExceptionHandler((t, e) -> failure = "the REP thread ended: " + Lab.describe(e));
     }
 
     /** Binds, completes `bound`, then receives and replies until `stop`. */
@@ -43,6 +45,12 @@ public abstract class ServerThread implements Lockstep.RepView, AutoCloseable {
 
     /** False once the thread has ended: closed, or crashed on purpose (see the retry step's --kill-every). */
     public boolean alive() { return thread.isAlive(); }
+
+    /** Why it no longer serves while it should: its thread ended, or its library reported a failure; null if it serves. */
+    public String failure() {
+        if (failure != null) return failure;
+        return !stop && bound.isDone() && !thread.isAlive() ? "the REP thread ended" : null;
+    }
 
     public long lastId() { return lastId; }
 

@@ -52,21 +52,34 @@ public abstract class Step implements Callable<Integer> {
 
     /** --role rep: only the REP, with the step's HWM settings, until the time limit, Ctrl-C or servedEnough(). */
     private int serve() {
-        try (ZContext ctx = new ZContext(1); ServerThread rep = server(ctx)) {
-            String endpoint = rep.endpoint();
-            say("I", "%s, REP only: bound %s with SNDHWM=%d RCVHWM=%d; serving for %s s or until Ctrl-C",
-                    rep.library(), Runs.printable(endpoint), lab.repSndHwm, lab.repRcvHwm, Runs.number(lab.timeLimitSeconds));
-            long deadline = System.nanoTime() + (long) (lab.timeLimitSeconds * 1e9);
-            while (!Lab.interrupted() && System.nanoTime() < deadline && !servedEnough()) {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    break;
-                }
-            }
-            rep.close();   // the REP thread has ended: what it recorded can be read here
-            return served(rep);
+        ZContext ctx = new ZContext(1);
+        ServerThread rep = server(ctx);
+        String endpoint;
+        try {
+            endpoint = rep.endpoint();
+        } catch (LabException e) {
+            rep.close();
+            ctx.close();
+            throw e;
         }
+        say("I", "%s, REP only: bound %s with SNDHWM=%d RCVHWM=%d; serving for %s s or until Ctrl-C",
+                rep.library(), Runs.printable(endpoint), lab.repSndHwm, lab.repRcvHwm, Runs.number(lab.timeLimitSeconds));
+        long deadline = System.nanoTime() + (long) (lab.timeLimitSeconds * 1e9);
+        while (!Lab.interrupted() && System.nanoTime() < deadline && !servedEnough() && rep.failure() == null) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                break;
+            }
+        }
+        // A REP that stopped serving says so and exits non-zero, for a supervisor (systemd, Kubernetes) to start a new
+        // process: after JeroMQ's I/O thread failed, the context cannot be closed (close() never returns), so it is
+        // left to the exit, which ends its daemon threads.
+        String failed = rep.failure();
+        if (failed != null) throw new LabException("the REP stopped serving at " + Runs.printable(endpoint) + ": " + failed);
+        rep.close();   // the REP thread has ended: what it recorded can be read here
+        ctx.close();
+        return served(rep);
     }
 
     /** With --role rep: whether the REP has shown what the step looks for (then it stops before the time limit). */
@@ -74,8 +87,9 @@ public abstract class Step implements Callable<Integer> {
 
     /** With --role rep: the verdict once serving ended. */
     protected int served(ServerThread rep) {
-        return verdict(Lab.SHOWN, "SERVED until %s: send() returned false %d times; last request id %d, its send() returned %s",
-                Lab.interrupted() ? "stopped" : "the time limit", rep.sendFailures, rep.lastId, rep.lastSendOk);
+        return verdict(Lab.SHOWN, "SERVED until %s: send() returned false %d times; %d malformed requests answered ERR; "
+                        + "last request id %d, its send() returned %s",
+                Lab.interrupted() ? "stopped" : "the time limit", rep.sendFailures, rep.malformed(), rep.lastId, rep.lastSendOk);
     }
 
     /** The REP that --role rep runs; a step may give it its own handler or library. */

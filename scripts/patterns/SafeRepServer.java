@@ -8,6 +8,8 @@
 //   one step (here: one line, one write(2), in a journal file), so a crash leaves both or neither.
 // - A malformed request (not "ID [PAYLOAD]", too long, several frames) is answered "ERR ..." and counted;
 //   a handler that throws is answered "ERR ..." too. The server keeps serving.
+// - A frame that announces a size of 2^63 or more is dropped before JeroMQ 0.6.0 allocates it: 0.6.0 reads
+//   that size as a negative number, and one such frame wedges the I/O thread of the whole context.
 //
 // Run:  jbang SafeRepServer.java                         (demo: a client in this process, repeats and garbage)
 //       jbang SafeRepServer.java tcp://127.0.0.1:5555 60  (serve there for 60 s, journal in safe-rep.journal)
@@ -16,6 +18,9 @@
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
+import zmq.Msg;
+import zmq.msg.MsgAllocator;
+import zmq.msg.MsgAllocatorHeap;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,6 +38,7 @@ public class SafeRepServer implements AutoCloseable {
     static final int SNDHWM = 1000;           // the default; anything but 1 (2 is the least that is safe in JeroMQ)
     static final int MAX_REQUEST = 4096;      // bytes; a longer request is malformed
     static final int POLL = 100;              // msecs between looks at the stop flag
+    static final MsgAllocator HEAP = new MsgAllocatorHeap();
     static final Pattern REQUEST = Pattern.compile("(\\d{1,19})(?: (.*))?", Pattern.DOTALL);
 
     /** The application's work and its record of it: handle() must do both in one step. */
@@ -58,6 +64,7 @@ public class SafeRepServer implements AutoCloseable {
         try (ZMQ.Socket rep = ctx.createSocket(SocketType.REP)) {
             rep.setLinger(0);
             rep.setReceiveTimeOut(POLL);
+            guard(rep);
             configure(rep);                        // before bind(): a pipe takes its marks when it is made
             rep.bind(endpoint);
             bound(rep);
@@ -100,6 +107,12 @@ public class SafeRepServer implements AutoCloseable {
         else result = ledger.handle(id, payload);
         served++;
         return result.isEmpty() ? Long.toString(id) : id + " " + result;
+    }
+
+    /** Before bind(): a peer announcing a larger frame is disconnected, and a "negative" size never reaches JeroMQ. */
+    protected void guard(ZMQ.Socket rep) {
+        rep.setMaxMsgSize(MAX_REQUEST);
+        rep.setMsgAllocator(size -> size < 0 || size > MAX_REQUEST ? new Msg(0) : HEAP.allocate(size));
     }
 
     /** Hooks: set the marks; bound; about to recv(); a request was handled, its reply not sent yet; it was sent. */

@@ -391,21 +391,4 @@ public final class Hostile {
             // nothing to do
         }
     }
-
-    /** java Hostile.java PORT [KIND|all] [COUNT] [SECONDS]: runs the attacks against 127.0.0.1:PORT. */
-    public static void main(String... args) {
-        if (args.length < 1) {
-            System.out.println("usage: java Hostile.java PORT [KIND|all] [COUNT] [SECONDS]");
-            for (Kind k : Kind.values()) System.out.printf("  %-18s %s%n", k.id, k.description);
-            return;
-        }
-        int port = Integer.parseInt(args[0]);
-        String which = args.length > 1 ? args[1] : "all";
-        Duration limit = Duration.ofSeconds(args.length > 3 ? Long.parseLong(args[3]) : 10);
-        for (Kind k : Kind.values()) {
-            if (!which.equals("all") && k != Kind.of(which)) continue;
-            int count = args.length > 2 ? Integer.parseInt(args[2]) : k.defaultCount;
-            System.out.println(run(k, port, count, limit));
-        }
-    }
 }
