@@ -40,9 +40,15 @@ public class article implements Callable<Integer> {
             new Run("retry", "retry --budget 5000"),
             new Run("retry-process", "retry --server process --budget 5000 --rep-sndhwm 1000 --kill-every 1000"),
             new Run("anatomy", "anatomy --budget 20000"),
+            new Run("anatomy-patched", "anatomy --jeromq patched --budget 20000"),
+            new Run("fix-patched", "hwm1 --jeromq patched --budget 50000"),
+            new Run("fix-events", "hwm1 --workaround events --budget 50000"),
+            new Run("hostile", "hostile --seconds 2"),
+            new Run("hostile-unguarded", "hostile --unguarded --kinds negative-size,garbage-payload"),
             new Run("sweep", "sweep --quick --cell-seconds 3"),
             new Run("libzmq", "libzmq --runs 3 --time-limit 20"),
             new Run("libzmq-hwm2", "libzmq --rep-sndhwm 2 --time-limit 10"),
+            new Run("hostile-libzmq", "hostile --library libzmq --seconds 2"),
             new Run("bench", "bench --forks 1 --warmup 1 --iterations 2"));
 
     @Option(names = "--reuse-data", description = "render from data/ as it is; run no step")
@@ -112,7 +118,7 @@ public class article implements Callable<Integer> {
         }
     }
 
-    static final Pattern DIRECTIVE = Pattern.compile("^@(include|output|chart|table|reproduce|toc)[ \\t]*(.*)$", Pattern.MULTILINE);
+    static final Pattern DIRECTIVE = Pattern.compile("^@(include|output|chart|table|appendix|reproduce|toc)[ \\t]*(.*)$", Pattern.MULTILINE);
     static final Pattern FIGURE = Pattern.compile("\\{\\{([a-z0-9_.-]+)}}");
 
     /** Markdown with directives and {{figures}} to one HTML page. */

@@ -34,8 +34,12 @@ import java.util.stream.Stream;
 public class bench extends Step {
     static final Map<String, String> DEFAULTS = Map.of("budget", "100000000", "timeout", "1000");
 
-    /** A variant: what runs, on which transport, with which REP SNDHWM. */
-    record Variant(String name, String transport, int hwm) { }
+    /** A variant: what runs, on which transport, with which REP SNDHWM, on the released or the patched JeroMQ. */
+    record Variant(String name, String transport, int hwm, boolean patched) {
+        Variant(String name, String transport, int hwm) {
+            this(name, transport, hwm, false);
+        }
+    }
 
     static final List<Variant> VARIANTS = List.of(
             new Variant("raw", "inproc", 1000), new Variant("kit", "inproc", 1000),
@@ -43,7 +47,10 @@ public class bench extends Step {
             new Variant("kit", "inproc", 2), new Variant("kit", "inproc", 0),
             new Variant("kit", "tcp", 2), new Variant("kit", "tcp", 0),
             new Variant("retry", "inproc", 1000), new Variant("retry", "tcp", 1000),
-            new Variant("java-socket", "tcp", 0));
+            new Variant("java-socket", "tcp", 0),
+            // The fix at the source: the same loop on the patched JeroMQ, where the patch is never needed (HWM 1000)
+            // and where it works on every round trip that would have dropped (HWM 1).
+            new Variant("kit", "tcp", 1000, true), new Variant("kit", "tcp", 1, true));
 
     @Option(names = "--forks", defaultValue = "2", description = "fresh JVMs per variant (default: ${DEFAULT-VALUE})")
     int forks;
@@ -75,7 +82,9 @@ public class bench extends Step {
 
     private String benchId;   // the start of this run: its rows belong together
 
-    static String id(Variant v) { return v.name() + "-" + v.transport() + (v.name().equals("kit") && v.hwm() != 1000 ? "-hwm" + v.hwm() : ""); }
+    static String id(Variant v) {
+        return v.name() + "-" + v.transport() + (v.name().equals("kit") && v.hwm() != 1000 ? "-hwm" + v.hwm() : "") + (v.patched() ? "-patched" : "");
+    }
 
     @Override
     protected int run() {
@@ -89,17 +98,23 @@ public class bench extends Step {
                 warmup, iterations, Runs.number(seconds));
         Map<String, double[]> medians = new LinkedHashMap<>();
         benchId = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
-        for (Variant v : chosen) {
-            if (Lab.interrupted()) break;
-            List<double[]> its = new ArrayList<>();   // {rate, p50, p99, round trips} per measured iteration
-            for (int f = 0; f < forks; f++) its.addAll(fork(v));
-            double[] rates = its.stream().mapToDouble(x -> x[0]).sorted().toArray();
-            double rate = Stats.median(rates), p50 = Stats.median(its.stream().mapToDouble(x -> x[1]).toArray()),
-                    p99 = Stats.median(its.stream().mapToDouble(x -> x[2]).toArray());
+        // Interleaved: fork 1 of every variant, then fork 2 of every variant, ... so that a machine whose speed drifts
+        // during the run slows every variant alike, and ratios between variants stay fair.
+        Map<Variant, List<double[]>> its = new LinkedHashMap<>();   // {rate, p50, p99, round trips} per measured iteration
+        for (int f = 0; f < forks && !Lab.interrupted(); f++)
+            for (Variant v : chosen) {
+                if (Lab.interrupted()) break;
+                its.computeIfAbsent(v, k -> new ArrayList<>()).addAll(fork(v));
+            }
+        for (var e : its.entrySet()) {
+            Variant v = e.getKey();
+            double[] rates = e.getValue().stream().mapToDouble(x -> x[0]).sorted().toArray();
+            double rate = Stats.median(rates), p50 = Stats.median(e.getValue().stream().mapToDouble(x -> x[1]).toArray()),
+                    p99 = Stats.median(e.getValue().stream().mapToDouble(x -> x[2]).toArray());
             medians.put(id(v), new double[] {rate, p50, p99});
-            say("I", "%-18s %,10.0f round trips/s (min %,.0f, max %,.0f)  p50 %7.1f us  p99 %8.1f us",
+            say("I", "%-22s %,10.0f round trips/s (min %,.0f, max %,.0f)  p50 %7.1f us  p99 %8.1f us",
                     id(v), rate, rates[0], rates[rates.length - 1], p50, p99);
-            record(row(v, rate, rates[0], rates[rates.length - 1], p50, p99, (long) its.stream().mapToDouble(x -> x[3]).sum()));
+            record(row(v, rate, rates[0], rates[rates.length - 1], p50, p99, (long) e.getValue().stream().mapToDouble(x -> x[3]).sum()));
         }
         List<String> ratios = new ArrayList<>();
         boolean within = true;
@@ -110,6 +125,10 @@ public class bench extends Step {
             within &= ratio >= 0.9;
             ratios.add(String.format("%s %.2f", t, ratio));
         }
+        double[] stock = medians.get("kit-tcp"), patched = medians.get("kit-tcp-patched");
+        if (stock != null && patched != null)
+            say("I", "patched / released JeroMQ, kit loop over tcp, HWM 1000: %.2f of the rate (HWM 1 patched: %s)", patched[0] / stock[0],
+                    medians.containsKey("kit-tcp-hwm1-patched") ? String.format("%.2f", medians.get("kit-tcp-hwm1-patched")[0] / stock[0]) : "not run");
         if (ratios.isEmpty()) return verdict(Lab.SHOWN, "OK %d variants measured", medians.size());
         return verdict(within ? Lab.SHOWN : Lab.NOT_SHOWN, "%s: kit loop / raw loop rate = %s (must be >= 0.90)",
                 within ? "OK" : "SLOW", String.join(", ", ratios));
@@ -119,6 +138,7 @@ public class bench extends Step {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("transport", v.transport());
         f.put("rep_sndhwm", v.hwm());
+        if (v.patched()) f.put("library_version", "0.6.0+" + PatchedJeromq.NAME);
         f.put("bench_id", benchId);
         f.put("variant", id(v));
         f.put("forks", forks);
@@ -139,7 +159,8 @@ public class bench extends Step {
     /** One fresh JVM running the variant; its measured iterations as {rate, p50 us, p99 us, round trips}. */
     private List<double[]> fork(Variant v) {
         List<String> cmd = Jvm.command("bench", List.of("--child", id(v), "--no-record",
-                "--warmup", String.valueOf(warmup), "--iterations", String.valueOf(iterations), "--seconds", String.valueOf(seconds)));
+                "--warmup", String.valueOf(warmup), "--iterations", String.valueOf(iterations), "--seconds", String.valueOf(seconds)),
+                v.patched() ? PatchedJeromq.classes(out()) : null);
         try {
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             List<double[]> out = new ArrayList<>();

@@ -1,9 +1,9 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 // Claim: pyzmq, where the bug was reported (and where "SNDHWM >= 2" was the advice), drops a reply silently at
 // SNDHWM=1 too: the same lockstep written in Python (scripts/pyzmq/lockstep.py, on the system's pyzmq and libzmq)
-// loses a reply while REP's send() raised no error. With REQ and REP as two threads of one interpreter the GIL
-// lets only one run Python at a time and the race is rare (often several hundred thousand round trips); with the
-// REP in a child process (two GILs, truly parallel) it comes within a few thousand, as on libzmq from Java.
+// loses a reply while REP's send() raised no error for it. With the REP in a child process (two interpreters, two
+// GILs) the loss often comes at the 2nd or 3rd reply; with REQ and REP as two threads of one interpreter (one GIL)
+// after some hundreds or thousands of round trips, now and then after hundreds of thousands: the GIL narrows the race.
 // Run: jbang pyzmq                          (REP in a child process; exit 0 = a reply was lost in every run)
 //      jbang pyzmq --mode threads --runs 5  (one interpreter, one GIL)
 //      jbang pyzmq --rep-sndhwm 2 --runs 10 (the advice given to pyzmq users, tested)
@@ -111,13 +111,18 @@ public class pyzmq extends Step {
                 new long[0], (String) last.get("endpoint"));
     }
 
-    /** The kit's options as lockstep.py's. */
-    private List<String> options() {
+    /** What the kit's options allow and lockstep.py cannot do: a usage error, before Python is looked for. */
+    private void usable() {
         if (!lab.setWhen.equals("before-bind")) throw new LabException("pyzmq: only --set-when before-bind", Lab.USAGE);
         if (lab.endpoint == null && lab.transport == LabOptions.Transport.inproc)
             throw new LabException("pyzmq: --transport tcp or ipc (inproc cannot reach the Python process)", Lab.USAGE);
         if (lab.endpoint != null && lab.endpoint.startsWith("inproc:"))
             throw new LabException("pyzmq: a tcp:// or ipc:// endpoint (inproc cannot reach the Python process)", Lab.USAGE);
+        if (runs < 1) throw new LabException("--runs must be at least 1", Lab.USAGE);
+    }
+
+    /** The kit's options as lockstep.py's. */
+    private List<String> options() {
         List<String> a = new ArrayList<>(List.of(python, script().toString()));
         if (lab.endpoint != null) a.addAll(List.of("--endpoint", lab.endpoint));
         else a.addAll(List.of("--transport", lab.transport.name()));
@@ -138,6 +143,7 @@ public class pyzmq extends Step {
 
     /** Fails with one line unless the Python is there and imports zmq; remembers the versions. */
     private void check() {
+        usable();
         if (versions != null) return;
         if (!Files.isExecutable(Path.of(python)))
             throw new LabException("the pyzmq step needs " + python + " with pyzmq, and there is none (Debian: apt-get install python3-zmq)");
@@ -187,7 +193,6 @@ public class pyzmq extends Step {
             try (Script s = new Script(args)) {
                 script = s;
                 s.lines(line -> {
-                    System.err.println("DEBUG line: " + line);
                     Matcher m = bindLine.matcher(line);
                     if (m.matches()) bound.complete(m.group(1));   // Step says it, with the same words
                     else if (line.startsWith("RESULT ")) {
@@ -210,9 +215,7 @@ public class pyzmq extends Step {
         @Override
         public void close() {
             Script s = script;
-            System.err.println("DEBUG close: script=" + s + " alive=" + (s == null ? null : s.p.isAlive()));
-            if (s != null) s.stop();
-            System.err.println("DEBUG stopped: exit=" + (s == null ? null : s.p.exitValue()));   // SIGTERM: the script stops serving and prints its RESULT
+            if (s != null) s.stop();   // SIGTERM: the script stops serving and prints its RESULT
             try {
                 ended.await(15, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -255,7 +258,7 @@ public class pyzmq extends Step {
                 boolean asked = false;
                 while (p.isAlive()) {
                     if (Lab.interrupted() && !asked) {   // Ctrl-C or SIGTERM here: the script stops and reports
-                        p.destroy();
+                        terminate();
                         asked = true;
                         killAt = Math.min(bound, System.nanoTime() + 10_000_000_000L);
                     }
@@ -294,8 +297,14 @@ public class pyzmq extends Step {
             return p.exitValue();
         }
 
+        /** SIGTERM through the handle: Process.destroy() would also close the pipes, and the RESULT still to come with them. */
+        void terminate() {
+            p.toHandle().destroy();
+        }
+
+        /** Asks the script to stop (it prints its RESULT), kills it after 10 s. */
         void stop() {
-            p.destroy();
+            terminate();
             try {
                 if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
             } catch (InterruptedException e) {

@@ -3,7 +3,7 @@
 // (JeroMQ's ipc is loopback tcp) that is REP SNDHWM=1, set before the connection exists; REP RCVHWM and the
 // REQ's options only slow a sender down, they never drop; inproc adds both peers' marks (1 + 1000), so it never
 // reaches 1; an HWM set after the connection exists does not change the pipe. Each cell of the matrix is
-// measured with repeated trials and its loss rate given with a 95% interval.
+// measured with repeated trials and its loss rate given with a 95% interval. With --jeromq patched, no cell loses.
 // Run: jbang sweep           (about 8 minutes; exit 0 = every cell agrees with the claim)
 //      jbang sweep --quick   (the cells that decide the claim, in seconds; used by the tests)
 //SOURCES lib/Step.java lib/Internals.java
@@ -42,9 +42,14 @@ public class sweep extends Step {
     int maxTrials;
 
     /** One cell: which option carries which limit, on which transport, set when, under which load. */
-    record Cell(String transport, String carrier, int hwm, String setWhen, boolean busy) {
+    record Cell(String transport, String carrier, int hwm, String setWhen, boolean busy, String workaround) {
+        Cell(String transport, String carrier, int hwm, String setWhen, boolean busy) {
+            this(transport, carrier, hwm, setWhen, busy, "none");
+        }
+
         String describe() {
-            return String.format("%-6s %-10s =%-4d %-16s %s", transport, carrier, hwm, setWhen, busy ? "busy-core" : "idle");
+            return String.format("%-6s %-10s =%-4d %-16s %-9s %s", transport, carrier, hwm, setWhen, busy ? "busy-core" : "idle",
+                    workaround.equals("none") ? "" : "workaround " + workaround);
         }
     }
 
@@ -71,6 +76,7 @@ public class sweep extends Step {
             cells.add(new Cell("tcp", "req-rcvhwm", 1, "before-bind", false));
             cells.add(new Cell("tcp", "rep-sndhwm", 1, "after-connection", false));
             cells.add(new Cell("tcp", "rep-sndhwm", 2, "before-bind", true));
+            cells.add(new Cell("tcp", "rep-sndhwm", 1, "before-bind", false, "events"));
             return cells;
         }
         for (int hwm : new int[] {0, 1, 2, 3, 10, 1000})
@@ -81,13 +87,17 @@ public class sweep extends Step {
             for (String t : transports) cells.add(new Cell(t, "rep-sndhwm", 1, when, false));
         for (int hwm : new int[] {1, 2, 3})
             for (String t : transports) cells.add(new Cell(t, "rep-sndhwm", hwm, "before-bind", true));
+        // The application-level workaround at the one mark that drops: reading ZMQ_EVENTS twice closes the race, once narrows it.
+        for (boolean busy : new boolean[] {false, true})
+            for (String t : List.of("ipc", "tcp")) cells.add(new Cell(t, "rep-sndhwm", 1, "before-bind", busy, "events"));
+        cells.add(new Cell("tcp", "rep-sndhwm", 1, "before-bind", false, "events-once"));
         return cells;
     }
 
     @Override
     protected int run() {
         if (maxTrials < 1) throw new LabException("--trials must be at least 1", Lab.USAGE);
-        double seconds = cellSeconds != null ? cellSeconds : quick ? 5 : 10;   // 45 cells of 10 s: under 8 minutes
+        double seconds = cellSeconds != null ? cellSeconds : quick ? 5 : 10;   // 50 cells of 10 s: under 9 minutes
         if (!(seconds > 0)) throw new LabException("--cell-seconds must be more than 0", Lab.USAGE);
         List<Cell> cells = cells(quick);
         String sweepId = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
@@ -133,9 +143,12 @@ public class sweep extends Step {
      * The claim, cell by cell: replies are lost only where REP SNDHWM=1 is in force on the reply pipe. Inproc
      * adds the peers' marks (1 + 1000); an HWM set after the connection exists does not reach its pipe. With REP
      * RCVHWM=1 as well ("all") drops become much rarer (first loss after tens of thousands of round trips in trial
-     * runs), so a cell of a few seconds may or may not see one.
+     * runs), so a cell of a few seconds may or may not see one. With a fix (the patched JeroMQ, or the workaround
+     * that reads ZMQ_EVENTS twice) no cell loses; reading it once only narrows the window.
      */
     static Expect expected(Cell c) {
+        if (PatchedJeromq.running() || c.workaround().equals("events")) return Expect.NONE;   // a fix is in place
+        if (c.workaround().equals("events-once")) return Expect.RARE;
         boolean repSnd = c.carrier().equals("rep-sndhwm") || c.carrier().equals("all");
         if (!repSnd || c.hwm() != 1 || c.transport().equals("inproc") || c.setWhen().equals("after-connection")) return Expect.NONE;
         return c.carrier().equals("all") ? Expect.RARE : Expect.LOSS;
@@ -191,6 +204,7 @@ public class sweep extends Step {
     LabOptions optionsFor(Cell cell, double seconds) {
         LabOptions o = lab.derived(cell.transport(), seconds);
         o.setWhen = cell.setWhen();
+        o.workaround = cell.workaround();
         o.load = cell.busy() ? "busy-core" : "idle";
         boolean all = cell.carrier().equals("all");
         int dflt = 1000;   // ZeroMQ's default for every HWM

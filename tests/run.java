@@ -5,10 +5,12 @@
 //DEPS org.junit.jupiter:junit-jupiter:6.1.3
 //DEPS org.junit.platform:junit-platform-launcher:6.1.3
 //DEPS com.google.code.gson:gson:2.13.1
+// JUnit 4 only for the regression test offered to JeroMQ (fix/jeromq/TestRepStaleHwm.java), run in a child JVM.
+//DEPS junit:junit:4.13.2
 // Every step but libzmq, which needs Java 22+ and is run through the launcher (LibzmqTest).
 //SOURCES ../scripts/baseline.java ../scripts/hwm1.java ../scripts/hwm2.java ../scripts/retry.java
 //SOURCES ../scripts/anatomy.java ../scripts/sweep.java ../scripts/charts.java ../scripts/article.java
-//SOURCES *Test.java Steps.java Browser.java
+//SOURCES *Test.java Steps.java Browser.java Overflow.java ../scripts/hostile/Hostile.java
 
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
@@ -24,7 +26,7 @@ import java.util.stream.Stream;
 
 public class run {
     static final List<Class<?>> ALL = List.of(StepsTest.class, FaultsTest.class, MechanismTest.class, ArticleTest.class, LibzmqTest.class, ProcessTest.class, InputTest.class, DataTest.class,
-            LauncherTest.class, PatternsTest.class);
+            LauncherTest.class, PatternsTest.class, HostileTest.class, FixTest.class);
 
     public static void main(String... args) {
         List<Class<?>> chosen = args.length == 0 ? ALL

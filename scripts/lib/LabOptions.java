@@ -136,8 +136,10 @@ public class LabOptions {
      */
     public void beforeRecv(ZMQ.Socket rep) {
         if (workaround.equals("none")) return;
-        rep.getEvents();
-        if (workaround.equals("events")) rep.getEvents();
+        // --8<-- [start:workaround]
+        rep.getEvents();   // processes the mailbox, then looks for a request (which may have come meanwhile)
+        if (workaround.equals("events")) rep.getEvents();   // processes the acknowledgement queued before that request
+        // --8<-- [end:workaround]
     }
 
     public void applyReqHwm(ZMQ.Socket req) {

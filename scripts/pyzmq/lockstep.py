@@ -81,7 +81,6 @@ interrupted = []                                 # non-empty once SIGINT or SIGT
 
 
 def on_signal(signum, frame):
-    open("/tmp/pydebug.txt", "a").write(f"signal {signum}\n")
     interrupted.append(signum)
 
 
@@ -305,9 +304,4 @@ def measured(o, endpoint, rep, stop_rep, seen):
 
 
 if __name__ == "__main__":
-    try:
-        rc = main(sys.argv[1:])
-    except BaseException as e:
-        import traceback; open("/tmp/pydebug.txt", "a").write(traceback.format_exc()); raise
-    open("/tmp/pydebug.txt", "a").write(f"rc {rc}\n")
-    sys.exit(rc)
+    sys.exit(main(sys.argv[1:]))

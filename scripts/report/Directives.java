@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * The article's few directives, each on its own line of the Markdown source:
  * {@code @include scripts/patterns/LazyPirateClient.java} (the whole file, which compiles alone) or
  * {@code @include scripts/lib/Lockstep.java#req-loop} (an excerpt between "--8<-- [start:NAME]" and "[end:NAME]" markers), {@code @output STEP} (a step's kept output), {@code @chart ID}, {@code @table sweep},
- * {@code @reproduce COMMAND} and {@code @toc}.
+ * {@code @appendix fix/jeromq/ISSUE.md} (a Markdown file, headings three levels down), {@code @reproduce COMMAND} and {@code @toc}.
  */
 final class Directives {
     static final String TOC = "@@TOC@@";
@@ -41,8 +41,11 @@ final class Directives {
             case "table" -> block(switch (arg) {
                 case "sweep" -> Tables.sweep(Charts.latestSweep(data.table(arg)));
                 case "advice" -> Tables.advice(data);
+                case "fixes" -> Tables.fixes(data);
+                case "hostile" -> Tables.hostile(data);
                 default -> throw new LabException("unknown table " + arg);
             });
+            case "appendix" -> appendix(root, arg);
             case "reproduce" -> block("<p class=\"reproduce\">Reproduce this: <code>" + Page.escape(arg) + "</code></p>");
             case "toc" -> TOC;
             default -> throw new LabException("unknown directive @" + what);
@@ -58,6 +61,15 @@ final class Directives {
     String fill(String body) {
         for (int i = 0; i < blocks.size(); i++) body = body.replace("<p>@@BLOCK " + i + "@@</p>", blocks.get(i));
         return body.replace("<p>" + TOC + "</p>", toc(body));
+    }
+
+    /** A Markdown file of the repo (a report for upstream), its headings three levels down, inside this page. */
+    static String appendix(Path root, String path) {
+        try {
+            return Files.readString(root.resolve(path)).replaceAll("(?m)^(#{1,3}) ", "$1### ");
+        } catch (IOException e) {
+            throw new LabException("the article includes " + path + ", which cannot be read");
+        }
     }
 
     /** Code from a script, between its markers, without the marker lines; dedented. */

@@ -43,6 +43,9 @@ final class Figures {
             retry(r.where(r.doubleColumn("kill_every").isEqualTo(0)));
             faults(r.where(r.doubleColumn("kill_every").isGreaterThan(0)));
         }
+        if (d.has("hwm1")) fixes(d.all("hwm1"), "jeromq");
+        if (d.has("libzmq")) fixes(d.all("libzmq"), "libzmq");
+        if (d.has("bench")) patchedRate(d.all("bench"));
         if (d.has("anatomy")) anatomy(d.table("anatomy"));
         if (d.has("sweep")) sweep(Charts.latestSweep(d.table("sweep")));
         if (d.has("bench")) bench(d.table("bench"));
@@ -101,6 +104,59 @@ final class Figures {
         put(prefix + ".bound", rate(lost == 0 ? Stats.zeroEventUpperBound(Math.max(n, 1)) : Stats.interval95(n, lost)[1]));
         put(prefix + ".transports", String.join(", ", t.stringColumn("transport").unique().asList().stream().sorted().toList()));
         put(prefix + ".hwms", String.join(", ", t.doubleColumn("rep_sndhwm").unique().asList().stream().sorted().map(Runs::number).toList()));
+    }
+
+    /**
+     * The fixes on one library, REQ and REP threads in one process: fix.patched.* (the patched JeroMQ), fix.events.LIB.*
+     * (ZMQ_EVENTS read twice before recv()), each summed over every transport, load and mark it ran with; and
+     * fix.once.LIB.* (read once), runs to the first loss.
+     */
+    private void fixes(Table all, String library) {
+        Table t = all.where(all.doubleColumn("processes").isEqualTo(1));
+        Table patched = t.where(t.stringColumn("library_version").containsString("+").and(t.stringColumn("workaround").isEqualTo("none")));
+        if (patched.rowCount() > 0) {
+            noLoss(patched, "fix.patched");
+            put("fix.patched.conditions", count(conditions(patched)));
+        }
+        Table events = t.where(t.stringColumn("workaround").isEqualTo("events"));
+        if (events.rowCount() > 0) {
+            noLoss(events, "fix.events." + library);
+            put("fix.events." + library + ".conditions", count(conditions(events)));
+        }
+        Table once = t.where(t.stringColumn("workaround").isEqualTo("events-once").and(t.stringColumn("transport").isEqualTo("tcp")));
+        if (once.rowCount() > 0) {
+            Table lossy = once.where(once.doubleColumn("lost").isGreaterThan(0));
+            put("fix.once." + library + ".runs", count(once.rowCount()));
+            put("fix.once." + library + ".lossy", count(lossy.rowCount()));
+            put("fix.once." + library + ".median", lossy.rowCount() == 0 ? "none"
+                    : count(Stats.percentile(Arrays.stream(lossy.doubleColumn("first_loss").asDoubleArray()).mapToLong(v -> (long) v).toArray(), 50)));
+        }
+    }
+
+    /** The patched JeroMQ's rate over the released one's, from the newest bench run that measured both, interleaved. */
+    private void patchedRate(Table bench) {
+        Table p = bench.where(bench.stringColumn("variant").isEqualTo("kit-tcp-patched"));
+        if (p.rowCount() == 0) return;
+        String id = p.stringColumn("bench_id").asList().stream().max(String::compareTo).orElseThrow();
+        Table run = bench.where(bench.stringColumn("bench_id").isEqualTo(id));
+        double stock = rate(run, "kit-tcp");
+        put("fix.patched.bench_id", id);
+        put("fix.patched.rate_ratio", String.format(Locale.ROOT, "%.2f", rate(run, "kit-tcp-patched") / stock));
+        put("fix.patched.hwm1_rate_ratio", String.format(Locale.ROOT, "%.2f", rate(run, "kit-tcp-hwm1-patched") / stock));
+        put("fix.patched.stock_rate", count(stock));
+        put("fix.patched.forks", count(run.doubleColumn("forks").max()));
+    }
+
+    private static double rate(Table run, String variant) {
+        Table v = run.where(run.stringColumn("variant").isEqualTo(variant));
+        return v.rowCount() == 0 ? Double.NaN : v.doubleColumn("rate_median").get(0);
+    }
+
+    /** How many transport × load × REP SNDHWM combinations a set of runs covers. */
+    private static int conditions(Table t) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (var r : t) seen.add(r.getString("transport") + r.getString("load") + r.getDouble("rep_sndhwm"));
+        return seen.size();
     }
 
     private void retry(Table t) {

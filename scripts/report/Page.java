@@ -46,9 +46,10 @@ final class Page {
     /** A code block from a file of the repo: its path, whether it is the whole file, a copy button. */
     static String code(String path, boolean whole, String code) {
         return "<div class=\"code\"><div class=\"code-head\"><code>" + escape(path) + "</code> <span>"
-                + (whole ? "the whole file: copy it and run it with <code>jbang run</code>" : "excerpt")
+                + (!whole ? "excerpt" : path.endsWith(".java") ? "the whole file: copy it and run it with <code>jbang run</code>" : "the whole file")
                 + "</span><button type=\"button\" class=\"copy\">Copy</button></div>"
-                + "<pre><code class=\"language-java\">" + escape(code) + "</code></pre></div>\n";
+                + "<pre><code class=\"language-" + (path.endsWith(".patch") ? "diff" : path.endsWith(".c") ? "c" : "java") + "\">"
+                + escape(code) + "</code></pre></div>\n";
     }
 
     /** A chart: its div, its caption, and its drawing code, deferred until plotly.js is unpacked. */

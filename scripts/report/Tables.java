@@ -21,6 +21,76 @@ final class Tables {
                 "lost", "confirmed drops", "loss rate", "95% interval", "median first loss"), rows);
     }
 
+    static final java.util.Map<String, String> FIXES = new java.util.LinkedHashMap<>();
+    static {
+        FIXES.put("none", "none: the library as released");
+        FIXES.put("events-once", "ZMQ_EVENTS read once before recv()");
+        FIXES.put("events", "ZMQ_EVENTS read twice before recv()");
+        FIXES.put("patched", "patched library");
+    }
+
+    /**
+     * Each fix beside the library as released, for every library, transport, load and REP SNDHWM a fix ran with
+     * (REQ and REP threads in one process, two cores), from the hwm1 and libzmq runs.
+     */
+    static String fixes(Data d) {
+        List<String[]> rows = new ArrayList<>();
+        for (String step : List.of("hwm1", "libzmq")) {
+            if (!d.has(step)) continue;
+            Table all = d.all(step);
+            Table t = all.where(all.doubleColumn("processes").isEqualTo(1).and(all.doubleColumn("cpus").isGreaterThan(1)));
+            java.util.Set<String> conditions = new java.util.TreeSet<>();
+            for (Row r : t) if (!fix(r).equals("none")) conditions.add(r.getString("transport") + "|" + r.getString("load") + "|" + Runs.number(r.getDouble("rep_sndhwm")));
+            for (String c : conditions) {
+                String[] k = c.split("\\|");
+                Table same = t.where(t.stringColumn("transport").isEqualTo(k[0]).and(t.stringColumn("load").isEqualTo(k[1]))
+                        .and(t.doubleColumn("rep_sndhwm").isEqualTo(Double.parseDouble(k[2]))));
+                for (String fix : FIXES.keySet()) {
+                    Table runs = same.where(same.stringColumn("workaround").isIn(fix.equals("patched") ? "none" : fix));
+                    List<Row> chosen = new ArrayList<>();
+                    for (Row r : runs) if (fix(r).equals(fix)) chosen.add(r);
+                    if (chosen.isEmpty()) continue;
+                    long lost = 0, tried = 0, lossy = 0;
+                    for (Row r : chosen) { lost += (long) r.getDouble("lost"); tried += (long) r.getDouble("round_trips") + (long) r.getDouble("lost"); lossy += r.getDouble("lost") > 0 ? 1 : 0; }
+                    double[] ci = Stats.interval95(tried, lost);
+                    rows.add(new String[] {step.equals("hwm1") ? "JeroMQ" : "libzmq", FIXES.get(fix), k[0], k[1], k[2], Figures.count(chosen.size()),
+                            Figures.count(lossy), Figures.count(tried), Figures.count(lost),
+                            lost == 0 ? "< " + Figures.rate(ci[1]) : Figures.rate((double) lost / tried) + " (" + Figures.rate(ci[0]) + " to " + Figures.rate(ci[1]) + ")"});
+                }
+            }
+        }
+        return html("fixes", List.of("library", "fix", "transport", "load", "REP SNDHWM", "runs", "runs with a loss", "round trips",
+                "lost", "loss rate (95%)"), rows);
+    }
+
+    private static String fix(Row r) {
+        return r.getString("library_version").contains("+") ? "patched" : r.getString("workaround");
+    }
+
+    /** Which kinds of bad input each REP survived, from the newest hostile run of each library and guard. */
+    static String hostile(Data d) {
+        Table t = d.all("hostile");
+        java.util.Map<String, java.util.Map<String, String>> byServer = new java.util.LinkedHashMap<>();
+        java.util.Set<String> kinds = new java.util.LinkedHashSet<>();
+        for (Row r : t) {   // oldest first: a newer run of the same server overwrites
+            String server = (r.getString("library").equals("jeromq") ? "JeroMQ " : "libzmq ") + r.getString("library_version")
+                    + (r.getString("library").equals("jeromq") ? (r.getString("guarded").equals("true") ? ", with the guard" : ", unguarded") : "");
+            kinds.add(r.getString("kind"));
+            String said = r.getString("server_said");
+            byServer.computeIfAbsent(server, s -> new java.util.LinkedHashMap<>()).put(r.getString("kind"),
+                    r.getString("survived").equals("true") ? "served" : "NOT served" + (said.isEmpty() ? "" : ": " + said));
+        }
+        List<String> headers = new ArrayList<>(List.of("bad input"));
+        headers.addAll(byServer.keySet());
+        List<String[]> rows = new ArrayList<>();
+        for (String kind : kinds) {
+            List<String> cells = new ArrayList<>(List.of(kind));
+            for (var server : byServer.values()) cells.add(server.getOrDefault(kind, ""));
+            rows.add(cells.toArray(String[]::new));
+        }
+        return html("hostile", headers, rows);
+    }
+
     /** An HTML table of text cells, escaped. */
     private static String html(String cssClass, List<String> headers, List<String[]> rows) {
         StringBuilder t = new StringBuilder("<table class=\"" + cssClass + "\"><thead><tr>");

@@ -1,0 +1,111 @@
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Bad bytes on a REP's port: every kind against each library's REP, and a REP process that says when it stopped. */
+class HostileTest {
+    static void assumeLibzmq() {
+        boolean present = Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libzmq.so.5")) || Files.exists(Path.of("/usr/lib/libzmq.so.5"))
+                || Files.exists(Path.of("/usr/lib/aarch64-linux-gnu/libzmq.so.5"));
+        Assumptions.assumeTrue(present, "libzmq.so.5 is not installed (Debian: apt-get install libzmq5; .ci/run installs it)");
+    }
+
+    static String last(String out) {
+        return out.strip().lines().reduce((a, b) -> b).orElse("");
+    }
+
+    @Test
+    void theKitsJeromqRepSurvivesEveryKind() throws Exception {
+        Path csv = Files.createTempDirectory("hostile").resolve("hostile.csv");
+        var r = LauncherTest.jbang("hostile", "--seconds", "2", "--out", csv.toString());
+        assertEquals(Lab.SHOWN, r.code(), r.out());
+        assertTrue(last(r.out()).startsWith("SURVIVED 10 of 10 kinds on JeroMQ 0.6.0"), r.out());
+        assertEquals(11, Steps.csv(csv).size(), "a row per kind");
+        DataTest.assertWellFormed(csv);
+    }
+
+    @Test
+    void theKitsLibzmqRepSurvivesEveryKind() throws Exception {
+        assumeLibzmq();
+        var r = LauncherTest.jbang("hostile", "--library", "libzmq", "--seconds", "2", "--no-record");
+        assertEquals(Lab.SHOWN, r.code(), r.out());
+        assertTrue(last(r.out()).startsWith("SURVIVED 10 of 10 kinds on libzmq 4."), r.out());
+    }
+
+    @Test
+    void unguardedJeromqIsWedgedByOneNegativeFrameSizeAndTheStepSaysSo() throws Exception {
+        var r = LauncherTest.jbang("hostile", "--unguarded", "--kinds", "negative-size,garbage-payload", "--no-record");
+        assertEquals(Lab.NOT_SHOWN, r.code(), r.out());
+        assertTrue(r.out().contains("the REP says: JeroMQ's I/O thread failed: NegativeArraySizeException"), r.out());
+        assertEquals("DID NOT SURVIVE 1 of 2 kinds on JeroMQ 0.6.0 (unguarded): negative-size", last(r.out()), r.out());
+        assertFalse(r.out().contains("\tat "), "no stack trace");
+    }
+
+    /** A REP process (--role rep) under attack: `args` start it; returns its output once it ended, and its exit code. */
+    static LauncherTest.Result serveThrough(Hostile.Kind kind, String... args) throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        String endpoint = "tcp://127.0.0.1:" + port;
+        Path log = Files.createTempFile("rep", ".log");
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(LauncherTest.ROOT.resolve("jbang").toString()));
+        cmd.addAll(java.util.List.of(args));
+        cmd.addAll(java.util.List.of("--role", "rep", "--endpoint", endpoint, "--time-limit", "30"));
+        Process rep = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            long wait = System.nanoTime() + 60_000_000_000L;   // a cold start compiles the step first
+            while (!Files.readString(log).contains("REP only: bound") && rep.isAlive() && System.nanoTime() < wait) Thread.sleep(100);
+            Hostile.run(kind, port, Duration.ofSeconds(3));
+            boolean answered;
+            try (var ctx = new org.zeromq.ZContext(1); var client = new LazyPirateClient(ctx, endpoint, 1000, 4)) {
+                client.request(1, "");
+                answered = true;
+            } catch (LazyPirateClient.RequestFailed e) {
+                answered = false;
+            }
+            if (answered) rep.destroy();   // SIGTERM: a served REP ends with its verdict
+            assertTrue(rep.waitFor(60, TimeUnit.SECONDS), "the REP process ended");
+            return new LauncherTest.Result(answered ? rep.exitValue() : -rep.exitValue(), Files.readString(log));
+        } finally {
+            rep.destroyForcibly();
+            Files.deleteIfExists(log);
+        }
+    }
+
+    @Test
+    void hwm2RepProcessStillServesAfterGarbageAndANegativeFrameSize() throws Exception {
+        for (Hostile.Kind kind : new Hostile.Kind[] {Hostile.Kind.NEGATIVE_SIZE, Hostile.Kind.GARBAGE_PAYLOAD}) {
+            var r = serveThrough(kind, "hwm2");
+            assertTrue(r.code() > 0, kind + ": a normal client was answered after the attack\n" + r.out());
+            assertTrue(last(r.out()).startsWith("SERVED until stopped"), r.out());
+        }
+    }
+
+    @Test
+    void libzmqRepProcessStillServesAfterGarbage() throws Exception {
+        assumeLibzmq();
+        var r = serveThrough(Hostile.Kind.GARBAGE_PAYLOAD, "libzmq");
+        assertTrue(r.code() > 0, "a normal client was answered after the attack\n" + r.out());
+        assertTrue(last(r.out()).matches("SERVED until stopped: .* [1-9]\\d* malformed requests answered ERR.*"), r.out());
+    }
+
+    @Test
+    void aRepProcessWhoseLibraryFailedSaysSoInOneLineAndExits3() throws Exception {
+        var r = serveThrough(Hostile.Kind.NEGATIVE_SIZE, "hostile", "--unguarded");
+        assertEquals(-Lab.FAILED, r.code(), "not answered, exit 3\n" + r.out());
+        assertTrue(last(r.out()).matches("E: the REP stopped serving at tcp://127\\.0\\.0\\.1:\\d+: JeroMQ's I/O thread failed: "
+                + "NegativeArraySizeException: -1"), r.out());
+        assertFalse(r.out().contains("SERVED"), r.out());
+    }
+}
