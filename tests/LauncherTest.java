@@ -41,6 +41,15 @@ class LauncherTest {
     }
 
     @Test
+    void aFirstRunFromAnEmptyCachePrintsOnlyTheLaunchersOwnLines() throws Exception {
+        Path cache = Files.createTempDirectory("hwm-lab-cache");
+        Result r = jbangIn(ROOT, java.util.Map.of("HWM_LAB_CACHE", cache.toString(), "HWM_LAB_OWN_JBANG", "1"), "--version");
+        assertEquals(0, r.code(), r.out());
+        assertFalse(r.out().contains("\u001b"), "no escape sequences from Maven: " + r.out());
+        assertEquals(List.of("I: fetching JBang 0.132.1 with Maven into " + cache + " (once)", "0.132.1"), r.out().strip().lines().toList());
+    }
+
+    @Test
     void usageErrorExitCodeSurvivesTheLauncher() throws Exception {
         Result r = jbang("hwm2", "--budget", "0");
         assertEquals(Lab.USAGE, r.code(), r.out());
