@@ -7,7 +7,7 @@
 //DEPS org.commonmark:commonmark-ext-gfm-tables:0.32.0
 //DEPS org.commonmark:commonmark-ext-heading-anchor:0.32.0
 //SOURCES lib/Step.java report/Data.java report/Charts.java report/Figures.java report/Tables.java
-//SOURCES report/Directives.java report/Page.java
+//SOURCES report/Directives.java report/Page.java report/Edition.java
 
 import org.commonmark.ext.gfm.tables.TablesExtension;
 import org.commonmark.ext.heading.anchor.HeadingAnchorExtension;
@@ -54,10 +54,10 @@ public class article implements Callable<Integer> {
     @Option(names = "--reuse-data", description = "render from data/ as it is; run no step")
     boolean reuseData;
 
-    @Option(names = "--source", description = "the Markdown source (default: article/article.md)")
+    @Option(names = "--source", description = "one Markdown source to render alone (default: both editions, article/article.md and article/zh/article.md)")
     Path source;
 
-    @Option(names = "--out", description = "the page to write (default: article/index.html)")
+    @Option(names = "--out", description = "the page to write with --source, or the English page (default: article/index.html)")
     Path out;
 
     public static void main(String... args) {
@@ -67,10 +67,17 @@ public class article implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Path root = Runs.dataDir().getParent();
-        Path md = source != null ? source : root.resolve("article/article.md");
-        Path page = out != null ? out : root.resolve("article/index.html");
-        if (!Files.isRegularFile(md)) throw new LabException("missing article source " + Runs.shown(md));
-        Runs.checkWritable(page, null);
+        List<Edition> editions = new java.util.ArrayList<>(Edition.all(root));
+        if (source != null) {   // one page: the edition whose source it is in place of, the English one by default
+            Edition like = source.toAbsolutePath().toString().contains("/zh/") ? editions.get(1) : editions.get(0);
+            editions = List.of(new Edition(like.lang(), source, out != null ? out : like.page(), like.otherHref(), like.otherName(), like.strings()));
+        } else if (out != null) {
+            editions = List.of(new Edition("en", editions.get(0).source(), out, "zh/index.html", "中文版", Map.of()));
+        }
+        for (Edition e : editions) {
+            if (!Files.isRegularFile(e.source())) throw new LabException("missing article source " + Runs.shown(e.source()));
+            Runs.checkWritable(e.page(), null);
+        }
         int failed = 0;
         if (!reuseData) {
             long start = System.nanoTime();
@@ -86,10 +93,12 @@ public class article implements Callable<Integer> {
         if (Lab.interrupted()) return Lab.INTERRUPTED;
         Data data = new Data(Runs.dataDir());
         Map<String, Charts.Chart> charts = Charts.all(data);
-        String html = render(Files.readString(md), root, data, charts);
-        Runs.writeAtomically(page, List.of(html));
-        System.out.printf("OK article written to %s (%d charts, %,d bytes)%s%n", Runs.shown(page),
-                charts.size(), html.length(), failed == 0 ? "" : "; " + failed + " step(s) failed, their data is older");
+        for (Edition e : editions) {
+            String html = render(Files.readString(e.source()), root, data, charts, e);
+            Runs.writeAtomically(e.page(), List.of(html));
+            System.out.printf("OK article written to %s (%s, %d charts, %,d bytes)%s%n", Runs.shown(e.page()), e.lang(),
+                    charts.size(), html.length(), failed == 0 ? "" : "; " + failed + " step(s) failed, their data is older");
+        }
         return failed == 0 ? Lab.SHOWN : Lab.NOT_SHOWN;
     }
 
@@ -122,9 +131,9 @@ public class article implements Callable<Integer> {
     static final Pattern FIGURE = Pattern.compile("\\{\\{([a-z0-9_.-]+)}}");
 
     /** Markdown with directives and {{figures}} to one HTML page. */
-    static String render(String markdown, Path root, Data data, Map<String, Charts.Chart> charts) {
+    static String render(String markdown, Path root, Data data, Map<String, Charts.Chart> charts, Edition edition) {
         Figures figures = new Figures(data);
-        Directives directives = new Directives(root, data, charts);
+        Directives directives = new Directives(root, data, charts, edition);
         Matcher m = DIRECTIVE.matcher(markdown);
         StringBuilder md = new StringBuilder();
         while (m.find()) m.appendReplacement(md, Matcher.quoteReplacement(directives.expand(m.group(1), m.group(2).trim())));
@@ -138,6 +147,6 @@ public class article implements Callable<Integer> {
                 .render(Parser.builder().extensions(extensions).build().parse(filled.toString()));
         body = directives.fill(body);
         Matcher title = Pattern.compile("<h1[^>]*>(.*?)</h1>").matcher(body);
-        return Page.html(title.find() ? title.group(1).replaceAll("<[^>]+>", "") : "HWM Lab", body);
+        return Page.html(title.find() ? title.group(1).replaceAll("<[^>]+>", "") : "HWM Lab", body, edition);
     }
 }

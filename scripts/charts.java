@@ -3,7 +3,7 @@
 // self-contained page (works offline) with each chart, its axes and units, and a caption naming its CSV.
 // Run: jbang charts          (exit 0 = page written; 3 = a data file is missing or malformed)
 //SOURCES lib/Step.java report/Data.java report/Charts.java report/Figures.java report/Tables.java
-//SOURCES report/Directives.java report/Page.java
+//SOURCES report/Directives.java report/Page.java report/Edition.java
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -51,6 +51,52 @@ class ArticleTest {
         assertFalse(html.contains("cdn."), "CDN reference");
     }
 
+    /** The Chinese edition, rendered from its own source with the same data. */
+    Path renderChinese() throws Exception {
+        Path page = Files.createDirectories(dir.resolve("zh")).resolve("index.html");
+        Steps r = Steps.run(new article(), java.util.Map.of(), "--reuse-data", "--source", ROOT.resolve("article/zh/article.md").toString(),
+                "--out", page.toString());
+        assertEquals(Lab.SHOWN, r.code(), r.out() + r.err());
+        return page;
+    }
+
+    static List<String> matches(String text, String regex) {
+        return Pattern.compile(regex, Pattern.MULTILINE).matcher(text).results().map(m -> m.group()).toList();
+    }
+
+    @Test
+    void theTwoEditionsCannotDrift() throws Exception {
+        String en = Files.readString(ROOT.resolve("article/article.md")), zh = Files.readString(ROOT.resolve("article/zh/article.md"));
+        assertEquals(matches(en, "^@\\w+.*$"), matches(zh, "^@\\w+.*$"), "the same directives (includes, outputs, charts, tables, reproduce) in the same order");
+        assertEquals(new java.util.TreeSet<>(matches(en, "\\{\\{[a-z0-9_.-]+}}")), new java.util.TreeSet<>(matches(zh, "\\{\\{[a-z0-9_.-]+}}")),
+                "the same figures");
+        assertEquals(matches(en, "^#+ ").stream().map(String::strip).toList(), matches(zh, "^#+ ").stream().map(String::strip).toList(),
+                "the same headings, level by level");
+        String enHtml = Files.readString(render()), zhHtml = Files.readString(renderChinese());
+        assertTrue(enHtml.contains("<html lang=\"en\">") && enHtml.contains("<a href=\"zh/index.html\" hreflang=\"zh-CN\">中文版</a>"), "English page links to the Chinese one");
+        assertTrue(zhHtml.contains("<html lang=\"zh-CN\">") && zhHtml.contains("<a href=\"../index.html\" hreflang=\"en\">English</a>"), "Chinese page links back");
+        assertFalse(zhHtml.contains("{{") || zhHtml.contains("@@BLOCK"), "every figure and directive filled in");
+        assertTrue(zhHtml.contains("高水位"), "the Chinese edition is in Chinese");
+    }
+
+    @Test
+    void chromiumDrawsTheChineseEditionInACjkFont() throws Exception {
+        Assumptions.assumeTrue(Browser.available(), "chromium is not installed (.ci/run installs it)");
+        Path page = renderChinese();
+        int expected = (int) Pattern.compile("<figure class=\"chart\"").matcher(Files.readString(page)).results().count();
+        try (Browser b = new Browser()) {
+            b.open(page);
+            assertEquals(String.valueOf(expected), b.await("document.documentElement.dataset.charts || null", 60), "charts drawn; errors: " + b.errors());
+            assertEquals(List.of(), b.errors(), "console errors");
+            List<String> fonts = b.platformFonts("body > p:nth-of-type(2)");
+            assertTrue(fonts.stream().anyMatch(f -> f.matches("(?i).*(CJK|Han|SC|Hei|Song|Ming|WenQuanYi|Droid Sans Fallback).*")),
+                    "a Chinese paragraph is drawn in a CJK font (Debian: fonts-noto-cjk), not: " + fonts);
+            Path shot = ROOT.resolve("build/article-zh-screenshot.png");
+            b.screenshot(shot);
+            assertTrue(Files.size(shot) > 50_000, "screenshot saved: " + shot);
+        }
+    }
+
     @Test
     void chromiumDrawsEveryChartOfflineWithoutErrorsOrRequests() throws Exception {
         Assumptions.assumeTrue(Browser.available(), "chromium is not installed (.ci/run installs it)");

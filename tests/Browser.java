@@ -125,6 +125,19 @@ final class Browser implements AutoCloseable {
         return out;
     }
 
+    /** The fonts Chromium really drew the first element matching the selector with (not the CSS list it asked for). */
+    List<String> platformFonts(String selector) throws Exception {
+        call(session, "DOM.enable", "{}");
+        call(session, "CSS.enable", "{}");
+        int root = call(session, "DOM.getDocument", "{}").getAsJsonObject("root").get("nodeId").getAsInt();
+        int node = call(session, "DOM.querySelector", "{\"nodeId\":" + root + ",\"selector\":" + new com.google.gson.Gson().toJson(selector) + "}")
+                .get("nodeId").getAsInt();
+        List<String> fonts = new ArrayList<>();
+        for (var f : call(session, "CSS.getPlatformFontsForNode", "{\"nodeId\":" + node + "}").getAsJsonArray("fonts"))
+            fonts.add(f.getAsJsonObject().get("familyName").getAsString());
+        return fonts;
+    }
+
     /** A PNG of the whole page. */
     void screenshot(Path png) throws Exception {
         JsonObject r = call(session, "Page.captureScreenshot", "{\"format\":\"png\",\"captureBeyondViewport\":true}");

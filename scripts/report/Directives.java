@@ -21,11 +21,13 @@ final class Directives {
     private final Path root;
     private final Data data;
     private final Map<String, Charts.Chart> charts;
+    private final Edition edition;
 
-    Directives(Path root, Data data, Map<String, Charts.Chart> charts) {
+    Directives(Path root, Data data, Map<String, Charts.Chart> charts, Edition edition) {
         this.root = root;
         this.data = data;
         this.charts = charts;
+        this.edition = edition;
     }
 
     /** A directive as Markdown: included code stays Markdown, everything else becomes a block placeholder. */
@@ -36,15 +38,15 @@ final class Directives {
             case "chart" -> {
                 Charts.Chart c = charts.get(arg);
                 if (c == null) throw new LabException("the article wants chart '" + arg + "' but data/ cannot draw it");
-                yield block(Page.chart(c));
+                yield block(Page.chart(c, edition));
             }
-            case "table" -> block(switch (arg) {
+            case "table" -> block(edition.table(switch (arg) {
                 case "sweep" -> Tables.sweep(Charts.latestSweep(data.table(arg)));
                 case "advice" -> Tables.advice(data);
                 case "fixes" -> Tables.fixes(data);
                 case "hostile" -> Tables.hostile(data);
                 default -> throw new LabException("unknown table " + arg);
-            });
+            }));
             case "appendix" -> appendix(root, arg);
             case "reproduce" -> block("<p class=\"reproduce\">Reproduce this: <code>" + Page.escape(arg) + "</code></p>");
             case "toc" -> TOC;

@@ -54,17 +54,38 @@ final class Page {
 
     /** A chart: its div, its caption, and its drawing code, deferred until plotly.js is unpacked. */
     static String chart(Charts.Chart c) {
+        return chart(c, null);
+    }
+
+    /** The same in an edition's language (titles, axes, legend and caption from its strings). */
+    static String chart(Charts.Chart c, Edition edition) {
         String js = c.figure().asJavascript(c.id()).replace("<script>", "").replace("</script>", "");
+        String caption = escape(c.caption());
+        if (edition != null) { js = edition.chart(js); caption = edition.chart(caption); }
         return "<figure class=\"chart\" id=\"figure-" + c.id() + "\">" + c.figure().divString(c.id())
                 + "<script>window.hwmCharts.push(function () {" + js + "});</script>"
-                + "<figcaption>" + escape(c.caption()) + "</figcaption></figure>\n";
+                + "<figcaption>" + caption + "</figcaption></figure>\n";
     }
 
     /** The whole page around a body that may contain charts. */
     static String html(String title, String body) {
-        return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        return html(title, body, "en", "");
+    }
+
+    /** The same in a language, with a link to the other edition at the top. */
+    static String html(String title, String body, Edition edition) {
+        return html(title, "<p class=\"edition\"><a href=\"" + edition.otherHref() + "\" hreflang=\"" + (edition.lang().equals("en") ? "zh-CN" : "en")
+                + "\">" + edition.otherName() + "</a></p>\n" + body, edition.lang(), edition.lang().startsWith("zh") ? CJK : "");
+    }
+
+    // Chinese text in a CJK font where the reader has one (Debian: fonts-noto-cjk), not in the Latin fallback's boxes.
+    private static final String CJK = "body { font-family: system-ui, 'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', "
+            + "'PingFang SC', 'Microsoft YaHei', sans-serif; }";
+
+    private static String html(String title, String body, String lang, String css) {
+        return "<!DOCTYPE html>\n<html lang=\"" + lang + "\"><head><meta charset=\"utf-8\">"
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                + "<title>" + escape(title) + "</title>\n<style>" + CSS + resource(HLJS + "styles/github.min.css") + "</style>\n"
+                + "<title>" + escape(title) + "</title>\n<style>" + CSS + css + resource(HLJS + "styles/github.min.css") + "</style>\n"
                 + "<script>window.hwmCharts = [];</script>\n</head><body>\n" + body
                 + "\n<script type=\"application/gzip;base64\" id=\"plotly-gz\">" + gzipBase64(resource(PLOTLY)) + "</script>\n"
                 + "<script>" + resource(HLJS + "highlight.min.js") + "</script>\n"
@@ -106,7 +127,7 @@ final class Page {
             figure.chart { margin: 1.5rem 0; } figcaption { font-size: .85rem; color: #57606a; }
             p.reproduce { font-size: .9rem; background: #fff8c5; padding: .4rem .8rem; border-radius: 6px; }
             nav.toc { background: #f6f8fa; padding: .5rem 1.5rem; border-radius: 6px; } nav.toc ul { margin: .2rem 0; }
-            .verdict { font-weight: 600; }
+            .verdict { font-weight: 600; } p.edition { text-align: right; margin: 0; }
             div.code { margin: 1rem 0; } div.code pre { margin: 0; border-radius: 0 0 6px 6px; }
             .code-head { display: flex; gap: .6rem; align-items: center; font-size: .85rem; color: #57606a; background: #eaeef2; padding: .3rem .8rem; border-radius: 6px 6px 0 0; }
             .code-head button { margin-left: auto; font: inherit; cursor: pointer; border: 1px solid #d0d7de; border-radius: 6px; background: #fff; padding: .1rem .6rem; }
