@@ -190,6 +190,7 @@ public class pyzmq extends Step {
         @Override
         protected void serve() {
             Pattern bindLine = Pattern.compile(".*REP only: bound (\\S+) with .*");
+            boolean[] reported = {false};
             try (Script s = new Script(args)) {
                 script = s;
                 s.lines(line -> {
@@ -200,17 +201,24 @@ public class pyzmq extends Step {
                         lastId = whole(r.get("last_id"));
                         lastSendOk = "true".equals(r.get("rep_send_true"));
                         sendFailures = whole(r.get("send_failures"));
+                        reported[0] = true;
                     } else out().println(line);
                 });
                 int code = s.exit();
-                if (!bound.isDone())
-                    bound.completeExceptionally(new LabException(s.error != null ? s.error : "lockstep.py --role rep ended with exit code " + code));
+                String why = s.error != null ? s.error : "lockstep.py --role rep ended with exit code " + code;
+                if (!bound.isDone()) bound.completeExceptionally(new LabException(why));
+                // Ended with its RESULT: stopped on purpose (a signal: Ctrl-C reaches it too). Without: it failed.
+                else if (!reported[0]) failure = why;
             } catch (RuntimeException e) {
-                bound.completeExceptionally(e);
+                if (!bound.completeExceptionally(e)) failure = Lab.describe(e);
             } finally {
                 ended.countDown();
             }
         }
+
+        /** Only a script that ended without its RESULT failed; one that reported was stopped (Ctrl-C reaches it too). */
+        @Override
+        public String failure() { return failure; }
 
         @Override
         public void close() {

@@ -1,9 +1,6 @@
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,22 +48,13 @@ class HostileTest {
         assertFalse(r.out().contains("\tat "), "no stack trace");
     }
 
-    /** A REP process (--role rep) under attack: `args` start it; returns its output once it ended, and its exit code. */
-    static LauncherTest.Result serveThrough(Hostile.Kind kind, String... args) throws Exception {
-        int port;
-        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = free.getLocalPort();
-        }
-        String endpoint = "tcp://127.0.0.1:" + port;
+    /** A REP process (--role rep) under attack: `step` and `more` start it; returns its output once it ended, and its exit code. */
+    static LauncherTest.Result serveThrough(Hostile.Kind kind, String step, String... more) throws Exception {
+        String endpoint = ProcessTest.freeTcp();
         Path log = Files.createTempFile("rep", ".log");
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(LauncherTest.ROOT.resolve("jbang").toString()));
-        cmd.addAll(java.util.List.of(args));
-        cmd.addAll(java.util.List.of("--role", "rep", "--endpoint", endpoint, "--time-limit", "30"));
-        Process rep = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process rep = ProcessTest.rep(step, log, endpoint, more);
         try {
-            long wait = System.nanoTime() + 60_000_000_000L;   // a cold start compiles the step first
-            while (!Files.readString(log).contains("REP only: bound") && rep.isAlive() && System.nanoTime() < wait) Thread.sleep(100);
-            Hostile.run(kind, port, Duration.ofSeconds(3));
+            Hostile.run(kind, Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1)), Duration.ofSeconds(3));
             boolean answered;
             try (var ctx = new org.zeromq.ZContext(1); var client = new LazyPirateClient(ctx, endpoint, 1000, 4)) {
                 client.request(1, "");

@@ -15,10 +15,10 @@ class PyzmqTest {
 
     @TempDir Path dir;
 
-    /** ./jbang scripts/pyzmq.java ARGS from the repo root (the catalog has no alias for it yet). */
+    /** ./jbang pyzmq ARGS from the repo root. */
     static LauncherTest.Result pyzmq(String... args) throws Exception {
         String[] all = new String[args.length + 1];
-        all[0] = "scripts/pyzmq.java";
+        all[0] = "pyzmq";
         System.arraycopy(args, 0, all, 1, args.length);
         return LauncherTest.jbangIn(LauncherTest.ROOT, Map.of(), all);
     }
@@ -79,7 +79,7 @@ class PyzmqTest {
         // The pyzmq REP (SNDHWM=1) as a process of its own, serving the JeroMQ REQ of the hwm1 step. Such runs lost
         // a reply within a few thousand round trips; the bound is 1,000,000 or 60 s.
         String endpoint = ProcessTest.freeTcp();
-        Process server = ProcessTest.rep(LauncherTest.ROOT.resolve("scripts/pyzmq.java").toString(), dir.resolve("rep.log"),
+        Process server = ProcessTest.rep("pyzmq", dir.resolve("rep.log"),
                 endpoint, "--rep-sndhwm", "1");
         try {
             Steps r = Steps.run(new hwm1(), hwm1.DEFAULTS, "--role", "req", "--endpoint", endpoint, "--budget", "1000000",
