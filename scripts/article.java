@@ -7,7 +7,7 @@
 //DEPS org.commonmark:commonmark-ext-gfm-tables:0.32.0
 //DEPS org.commonmark:commonmark-ext-heading-anchor:0.32.0
 //SOURCES lib/Step.java report/Data.java report/Charts.java report/Figures.java report/Tables.java
-//SOURCES report/Directives.java report/Page.java report/Edition.java
+//SOURCES report/Directives.java report/Page.java report/Edition.java report/Browser.java report/ChartImages.java
 
 import org.commonmark.ext.gfm.tables.TablesExtension;
 import org.commonmark.ext.heading.anchor.HeadingAnchorExtension;
@@ -44,7 +44,7 @@ public class article implements Callable<Integer> {
             new Run("fix-patched", "hwm1 --jeromq patched --budget 50000"),
             new Run("fix-events", "hwm1 --workaround events --budget 50000"),
             new Run("hostile", "hostile --seconds 2"),
-            new Run("hostile-unguarded", "hostile --unguarded --kinds negative-size,garbage-payload"),
+            new Run("hostile-unguarded", "hostile --unguarded --seconds 2"),
             new Run("sweep", "sweep --quick --cell-seconds 3"),
             new Run("libzmq", "libzmq --runs 3 --time-limit 20"),
             new Run("libzmq-hwm2", "libzmq --rep-sndhwm 2 --time-limit 10"),
@@ -53,6 +53,9 @@ public class article implements Callable<Integer> {
 
     @Option(names = "--reuse-data", description = "render from data/ as it is; run no step")
     boolean reuseData;
+
+    @Option(names = "--no-images", description = "do not export the charts as SVG and PNG (that needs Debian's chromium)")
+    boolean noImages;
 
     @Option(names = "--source", description = "one Markdown source to render alone (default: both editions, article/article.md and article/zh/article.md)")
     Path source;
@@ -67,12 +70,15 @@ public class article implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Path root = Runs.dataDir().getParent();
-        List<Edition> editions = new java.util.ArrayList<>(Edition.all(root));
-        if (source != null) {   // one page: the edition whose source it is in place of, the English one by default
-            Edition like = source.toAbsolutePath().toString().contains("/zh/") ? editions.get(1) : editions.get(0);
+        List<Edition> editions;
+        if (source != null) {   // one page: the edition whose source it stands in for, English unless it is under zh/
+            Edition like = source.toAbsolutePath().toString().contains("/zh/") ? Edition.chinese(root) : Edition.english(root);
             editions = List.of(new Edition(like.lang(), source, out != null ? out : like.page(), like.otherHref(), like.otherName(), like.strings()));
         } else if (out != null) {
-            editions = List.of(new Edition("en", editions.get(0).source(), out, "zh/index.html", "中文版", Map.of()));
+            Edition en = Edition.english(root);
+            editions = List.of(new Edition(en.lang(), en.source(), out, en.otherHref(), en.otherName(), en.strings()));
+        } else {
+            editions = Edition.all(root);
         }
         for (Edition e : editions) {
             if (!Files.isRegularFile(e.source())) throw new LabException("missing article source " + Runs.shown(e.source()));
@@ -96,10 +102,23 @@ public class article implements Callable<Integer> {
         for (Edition e : editions) {
             String html = render(Files.readString(e.source()), root, data, charts, e);
             Runs.writeAtomically(e.page(), List.of(html));
-            System.out.printf("OK article written to %s (%s, %d charts, %,d bytes)%s%n", Runs.shown(e.page()), e.lang(),
-                    charts.size(), html.length(), failed == 0 ? "" : "; " + failed + " step(s) failed, their data is older");
+            List<String> ids = Pattern.compile("<figure class=\"chart\" id=\"figure-([^\"]+)\"").matcher(html).results().map(m -> m.group(1)).toList();
+            String images = noImages ? "no images" : !Browser.available() ? "no images: chromium is not installed"
+                    : exportImages(e.page(), ids) + " images in " + Runs.shown(e.page().resolveSibling("images"));
+            System.out.printf("OK article written to %s (%s, %d charts, %,d bytes, %s)%s%n", Runs.shown(e.page()), e.lang(),
+                    ids.size(), html.length(), images, failed == 0 ? "" : "; " + failed + " step(s) failed, their data is older");
         }
         return failed == 0 ? Lab.SHOWN : Lab.NOT_SHOWN;
+    }
+
+    private static int exportImages(Path page, List<String> ids) {
+        try {
+            return ChartImages.export(page, page.resolveSibling("images"), ids);
+        } catch (LabException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new LabException("cannot export the chart images of " + Runs.shown(page) + ": " + Lab.describe(e));
+        }
     }
 
     /** Runs one step through the launcher; keeps its output in data/transcripts/; returns its verdict line. */

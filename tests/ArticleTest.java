@@ -18,7 +18,7 @@ class ArticleTest {
     /** The page as the renderer makes it from the committed article source and data. */
     Path render() throws Exception {
         Path page = dir.resolve("index.html");
-        Steps r = Steps.run(new article(), java.util.Map.of(), "--reuse-data", "--out", page.toString());
+        Steps r = Steps.run(new article(), java.util.Map.of(), "--reuse-data", "--no-images", "--out", page.toString());
         assertEquals(Lab.SHOWN, r.code(), r.out() + r.err());
         return page;
     }
@@ -54,7 +54,7 @@ class ArticleTest {
     /** The Chinese edition, rendered from its own source with the same data. */
     Path renderChinese() throws Exception {
         Path page = Files.createDirectories(dir.resolve("zh")).resolve("index.html");
-        Steps r = Steps.run(new article(), java.util.Map.of(), "--reuse-data", "--source", ROOT.resolve("article/zh/article.md").toString(),
+        Steps r = Steps.run(new article(), java.util.Map.of(), "--reuse-data", "--no-images", "--source", ROOT.resolve("article/zh/article.md").toString(),
                 "--out", page.toString());
         assertEquals(Lab.SHOWN, r.code(), r.out() + r.err());
         return page;
@@ -62,6 +62,21 @@ class ArticleTest {
 
     static List<String> matches(String text, String regex) {
         return Pattern.compile(regex, Pattern.MULTILINE).matcher(text).results().map(m -> m.group()).toList();
+    }
+
+    @Test
+    void everyChartOfTheCommittedPagesHasItsStaticImages() throws Exception {
+        for (String page : List.of("article/index.html", "article/zh/index.html")) {
+            Path file = ROOT.resolve(page);
+            List<String> ids = Pattern.compile("<figure class=\"chart\" id=\"figure-([^\"]+)\"").matcher(Files.readString(file))
+                    .results().map(m -> m.group(1)).toList();
+            assertTrue(ids.size() >= 5, page + ": " + ids);
+            for (String id : ids)
+                for (String format : List.of("svg", "png")) {
+                    Path image = file.resolveSibling("images").resolve(id + "." + format);
+                    assertTrue(Files.isRegularFile(image) && Files.size(image) > 2_000, "static image " + ROOT.relativize(image));
+                }
+        }
     }
 
     @Test
@@ -111,6 +126,24 @@ class ArticleTest {
                     + ".map(f => f.querySelectorAll('svg.main-svg').length))");
             assertFalse(perChart.matches(".*\\b0\\b.*"), "a chart without its plot SVG: " + perChart);
             assertEquals(List.of(), b.errors(), "console errors");
+            // Each chart's plotting area (between its axes) spans most of the text column at 1280 px.
+            String narrow = b.eval("JSON.stringify([...document.querySelectorAll('figure.chart')].map(f => ({id: f.id, "
+                    + "plot: f.querySelector('.draglayer .nsewdrag').getBoundingClientRect().width, column: f.getBoundingClientRect().width}))"
+                    + ".filter(c => c.plot < 0.85 * c.column))");
+            assertEquals("[]", narrow, "charts whose plot area is under 85% of the column");
+            // No two tick labels of an axis overlap.
+            String overlaps = b.eval("JSON.stringify([...document.querySelectorAll('figure.chart')].flatMap(f => ['xtick', 'ytick', 'y2tick']"
+                    + ".flatMap(axis => { const r = [...f.querySelectorAll('g.' + axis + ' text')].map(t => t.getBoundingClientRect())"
+                    + ".filter(b => b.width > 0); const bad = []; for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++)"
+                    + " if (r[i].left < r[j].right - 1 && r[j].left < r[i].right - 1 && r[i].top < r[j].bottom - 1 && r[j].top < r[i].bottom - 1)"
+                    + " bad.push(f.id + ' ' + axis + ' ' + i + '/' + j); return bad; })))");
+            assertEquals("[]", overlaps, "overlapping tick labels");
+            // On a 400 px screen every chart is still drawn, narrower.
+            b.size(400, 900);
+            String small = b.await("(() => { const w = [...document.querySelectorAll('figure.chart .draglayer .nsewdrag')]"
+                    + ".map(r => r.getBoundingClientRect().width); return w.every(x => x > 100 && x < 400) ? String(w.length) : null; })()", 20);
+            assertEquals(String.valueOf(expected), small, "every chart redrawn at 400 px");
+            b.size(1280, 900);
             for (String url : b.requests())
                 assertTrue(url.startsWith("file:") || url.startsWith("data:") || url.startsWith("blob:") || url.equals("about:blank"),
                         "a request left the file: " + url);

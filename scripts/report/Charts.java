@@ -32,6 +32,7 @@ final class Charts {
         Map<String, Chart> charts = new LinkedHashMap<>();
         if (d.has("hwm1")) put(charts, firstLoss(d));
         if (d.has("sweep")) put(charts, lossRate(d));
+        if (d.has("sweep")) put(charts, sweepMap(d));
         if (d.has("retry")) put(charts, retry(d));
         if (d.has("retry")) put(charts, crashes(d));
         if (d.has("hwm1") && d.has("hwm2") && d.has("baseline")) put(charts, latency(d));
@@ -59,8 +60,8 @@ final class Charts {
             Table lost = source.where(source.doubleColumn("rep_sndhwm").isEqualTo(1).and(source.doubleColumn("lost").isEqualTo(1)));
             StringColumn group = StringColumn.create("group");
             for (var row : lost)
-                group.append(row.getString("library") + " " + row.getString("transport") + (row.getDouble("processes") == 2 ? ", 2 processes" : "")
-                        + (row.getDouble("cpus") == 1 ? ", 1 core" : ""));
+                group.append(row.getString("library") + " " + row.getString("transport") + (row.getDouble("processes") == 2 ? "<br>2 processes" : "")
+                        + (row.getDouble("cpus") == 1 ? "<br>1 core" : ""));
             if (lost.rowCount() > 0)
                 boxes.add(BoxTrace.builder(group, lost.doubleColumn("first_loss")).name(source.name()).build());
             caption.append(d.caption(source)).append(". ");
@@ -90,6 +91,54 @@ final class Charts {
         return new Chart("loss_rate", new Figure(layout, traces.toArray(Trace[]::new)),
                 "Bars: observed loss rate (none at HWM 0, 2, 3, 10, 1000, where no bar shows); diamonds: the 95% upper bound "
                         + "(Clopper-Pearson) from the round trips tried. " + d.caption(cells) + ", sweep " + cells.stringColumn("sweep_id").get(0) + ".");
+    }
+
+    /**
+     * The whole matrix of the newest full sweep as a heatmap: a row per condition (which option carries the mark, when it
+     * is set, load, workaround), a column per transport and HWM; colour = log10 of the loss rate where replies were lost,
+     * a green dot where none was, nothing where the sweep has no cell. Hover: the rate and its 95% interval.
+     */
+    static Chart sweepMap(Data d) {
+        Table all = d.all("sweep");
+        Table cells = latestSweep(all.where(all.stringColumn("library_version").containsString("+").flip(0, all.rowCount())));
+        List<String> xs = new ArrayList<>(), ys = new ArrayList<>();
+        for (String t : TRANSPORTS)
+            for (double h : cells.doubleColumn("hwm").unique().asList().stream().sorted().toList()) xs.add(t + " HWM " + Runs.number(h));
+        for (var r : cells) if (!ys.contains(condition(r))) ys.add(condition(r));
+        double[][] z = new double[ys.size()][xs.size()];
+        for (double[] row : z) java.util.Arrays.fill(row, Double.NaN);   // no cell: nothing drawn
+        StringColumn zeroX = StringColumn.create("x"), zeroY = StringColumn.create("y"), allX = StringColumn.create("x"), allY = StringColumn.create("y");
+        List<String> hover = new ArrayList<>(), zeroHover = new ArrayList<>();
+        for (var r : cells) {
+            String x = r.getString("transport") + " HWM " + Runs.number(r.getDouble("hwm")), y = condition(r);
+            boolean lossy = r.getDouble("losses") > 0;
+            String text = String.format("%s, %s: %s lost in %s round trips; rate %s (95%%: %s to %s)", x, y, Figures.count(r.getDouble("losses")),
+                    Figures.count(r.getDouble("round_trips")), Figures.rate(r.getDouble("loss_rate")), Figures.rate(r.getDouble("loss_rate_low")),
+                    Figures.rate(r.getDouble("loss_rate_high")));
+            if (lossy) {
+                z[ys.indexOf(y)][xs.indexOf(x)] = Math.log10(r.getDouble("loss_rate"));
+                allX.append(x); allY.append(y); hover.add(text);
+            } else {
+                zeroX.append(x); zeroY.append(y); zeroHover.add(text);
+            }
+        }
+        Trace map = tech.tablesaw.plotly.traces.HeatmapTrace.builder(xs.toArray(), ys.toArray(), z).build();
+        Trace none = ScatterTrace.builder(zeroX, zeroY).mode(ScatterTrace.Mode.MARKERS).text(zeroHover.toArray(String[]::new))
+                .marker(Marker.builder().symbol(Symbol.CIRCLE).size(10).color("#1a7f37").build()).name("no reply lost").build();
+        Trace lossy = ScatterTrace.builder(allX, allY).mode(ScatterTrace.Mode.MARKERS).text(hover.toArray(String[]::new))
+                .marker(Marker.builder().symbol(Symbol.X).size(8).color("#cf222e").build()).name("replies lost (colour: log10 rate)").build();
+        Layout layout = Layout.builder().title("Every cell of the sweep: where replies were lost").height(120 + 34 * ys.size())
+                .xAxis(Axis.builder().title("transport and HWM").build()).yAxis(Axis.builder().title("condition").build()).build();
+        return new Chart("sweep_map", new Figure(layout, map, none, lossy), "Colour: log10 of the loss rate per round trip where "
+                + "replies were lost (x); green dot: no reply lost; empty: a combination the sweep does not run. Hover a cell for "
+                + "its counts and 95% interval. " + d.caption(cells) + ", sweep " + cells.stringColumn("sweep_id").get(0) + ".");
+    }
+
+    /** A sweep cell's row label: which option carries the mark, when it is set, the load and the workaround, if any. */
+    private static String condition(tech.tablesaw.api.Row r) {
+        return r.getString("carrier") + (r.getString("set_when").equals("before-bind") ? "" : ", " + r.getString("set_when"))
+                + (r.getString("load").equals("idle") ? "" : ", busy core")
+                + (r.getString("workaround").equals("none") ? "" : ", workaround " + r.getString("workaround"));
     }
 
     /** The rows of the newest sweep that ran its full matrix (not a --quick one). */

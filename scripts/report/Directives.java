@@ -41,7 +41,8 @@ final class Directives {
                 yield block(Page.chart(c, edition));
             }
             case "table" -> block(edition.table(switch (arg) {
-                case "sweep" -> Tables.sweep(Charts.latestSweep(data.table(arg)));
+                case "sweep" -> "<details class=\"table\"><summary>The full table: every cell of the sweep</summary><div class=\"table-wrap\">"
+                        + Tables.sweep(Charts.latestSweep(data.table(arg))) + "</div></details>";
                 case "advice" -> Tables.advice(data);
                 case "fixes" -> Tables.fixes(data);
                 case "hostile" -> Tables.hostile(data);

@@ -59,12 +59,17 @@ final class Page {
 
     /** The same in an edition's language (titles, axes, legend and caption from its strings). */
     static String chart(Charts.Chart c, Edition edition) {
-        String js = c.figure().asJavascript(c.id()).replace("<script>", "").replace("</script>", "");
+        // Responsive: no fixed width (Tablesaw writes 700 px); the layout is finished by hwmLayout() in the page.
+        String js = c.figure().asJavascript(c.id()).replace("<script>", "").replace("</script>", "")
+                .replaceAll("(?m)^\\s*width: \\d+,\\s*$", "")
+                .replace("Plotly.newPlot(target_" + c.id() + ", data, layout)",
+                        "Plotly.newPlot(target_" + c.id() + ", data, hwmLayout(layout), {responsive: true, displaylogo: false})");
         String caption = escape(c.caption());
         if (edition != null) { js = edition.chart(js); caption = edition.chart(caption); }
         return "<figure class=\"chart\" id=\"figure-" + c.id() + "\">" + c.figure().divString(c.id())
                 + "<script>window.hwmCharts.push(function () {" + js + "});</script>"
-                + "<figcaption>" + caption + "</figcaption></figure>\n";
+                + "<figcaption>" + caption + " <span class=\"chart-files\"><a href=\"images/" + c.id() + ".svg\">SVG</a> · <a href=\"images/"
+                + c.id() + ".png\">PNG</a></span></figcaption></figure>\n";
     }
 
     /** The whole page around a body that may contain charts. */
@@ -86,11 +91,23 @@ final class Page {
         return "<!DOCTYPE html>\n<html lang=\"" + lang + "\"><head><meta charset=\"utf-8\">"
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                 + "<title>" + escape(title) + "</title>\n<style>" + CSS + css + resource(HLJS + "styles/github.min.css") + "</style>\n"
-                + "<script>window.hwmCharts = [];</script>\n</head><body>\n" + body
+                + "<script>window.hwmCharts = [];" + LAYOUT + "</script>\n</head><body>\n" + body
                 + "\n<script type=\"application/gzip;base64\" id=\"plotly-gz\">" + gzipBase64(resource(PLOTLY)) + "</script>\n"
                 + "<script>" + resource(HLJS + "highlight.min.js") + "</script>\n"
                 + "<script>" + LOADER + "</script>\n</body></html>\n";
     }
+
+    // Every chart: the full column width, the legend in a row above the plot (beside it, it ate a third of the width),
+    // axes that make room for their tick labels and titles.
+    private static final String LAYOUT = """
+            window.hwmLayout = function (l) {
+              delete l.width; l.autosize = true;
+              l.legend = Object.assign({orientation: 'h', x: 0, xanchor: 'left', y: 1.02, yanchor: 'bottom'}, l.legend || {});
+              l.margin = Object.assign({l: 10, r: 10, t: 100, b: 10}, l.margin || {});
+              for (const k of Object.keys(l)) if (/^[xy]axis\\d*$/.test(k)) l[k].automargin = true;
+              return l;
+            };
+            """;
 
     private static final String LOADER = """
             hljs.highlightAll();
@@ -124,7 +141,8 @@ final class Page {
             pre.output { background: #0d1117; color: #e6edf3; } pre.output code { color: #e6edf3; }
             table { border-collapse: collapse; margin: 1rem 0; font-size: .9rem; } th, td { border: 1px solid #d0d7de; padding: .3rem .6rem; text-align: right; }
             th { background: #f6f8fa; } td:first-child, th:first-child { text-align: left; }
-            figure.chart { margin: 1.5rem 0; } figcaption { font-size: .85rem; color: #57606a; }
+            figure.chart { margin: 1.5rem 0; } figure.chart > div { width: 100%; } figcaption { font-size: .85rem; color: #57606a; }
+            details.table > summary { cursor: pointer; color: #0969da; margin: .5rem 0; } .table-wrap { overflow-x: auto; }
             p.reproduce { font-size: .9rem; background: #fff8c5; padding: .4rem .8rem; border-radius: 6px; }
             nav.toc { background: #f6f8fa; padding: .5rem 1.5rem; border-radius: 6px; } nav.toc ul { margin: .2rem 0; }
             .verdict { font-weight: 600; } p.edition { text-align: right; margin: 0; }

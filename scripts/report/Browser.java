@@ -1,3 +1,5 @@
+//DEPS com.google.code.gson:gson:2.13.1
+
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
@@ -24,6 +26,7 @@ import java.util.regex.Pattern;
 /**
  * Headless Chromium driven over the DevTools protocol (Java's own WebSocket client, loopback only):
  * opens a page, records every network request and every console error, evaluates JavaScript, takes screenshots.
+ * The article job exports the charts' static images with it; the tests check the rendered pages with it.
  */
 final class Browser implements AutoCloseable {
     static final String CHROMIUM = "/usr/bin/chromium";
@@ -50,7 +53,7 @@ final class Browser implements AutoCloseable {
         session = call(null, "Target.attachToTarget", "{\"targetId\":\"" + target.get("targetId").getAsString() + "\",\"flatten\":true}")
                 .get("sessionId").getAsString();
         for (String domain : List.of("Network", "Runtime", "Log", "Page")) call(session, domain + ".enable", "{}");
-        call(session, "Emulation.setDeviceMetricsOverride", "{\"width\":1200,\"height\":900,\"deviceScaleFactor\":1,\"mobile\":false}");
+        size(1280, 900);
     }
 
     private String devtoolsUrl() throws IOException {
@@ -89,6 +92,20 @@ final class Browser implements AutoCloseable {
         JsonObject r = call(session, "Runtime.evaluate", "{\"expression\":" + new com.google.gson.Gson().toJson(expression) + ",\"returnByValue\":true}");
         var value = r.getAsJsonObject("result").get("value");
         return value == null || value.isJsonNull() ? null : value.isJsonPrimitive() ? value.getAsString() : value.toString();
+    }
+
+    /** The value a JavaScript promise resolves to, as a string. */
+    String evalPromise(String expression) throws Exception {
+        JsonObject r = call(session, "Runtime.evaluate", "{\"expression\":" + new com.google.gson.Gson().toJson(expression)
+                + ",\"returnByValue\":true,\"awaitPromise\":true}");
+        if (r.has("exceptionDetails")) throw new IllegalStateException("in the page: " + r.get("exceptionDetails"));
+        var value = r.getAsJsonObject("result").get("value");
+        return value == null || value.isJsonNull() ? null : value.getAsString();
+    }
+
+    /** The window's size in CSS pixels, as a reader's screen would be. */
+    void size(int width, int height) throws Exception {
+        call(session, "Emulation.setDeviceMetricsOverride", "{\"width\":" + width + ",\"height\":" + height + ",\"deviceScaleFactor\":1,\"mobile\":false}");
     }
 
     /** Waits until the expression is non-null (or the time runs out); returns its last value. */
