@@ -21,32 +21,13 @@ record Steps(int code, String out, String err) {
         return lines[lines.length - 1];
     }
 
-    /** A data file's rows as lists of cells (header first); a minimal reader for the kit's own quoting. */
+    /** A data file's rows as lists of cells (header first). */
     static List<List<String>> csv(Path file) throws IOException {
-        List<List<String>> rows = new ArrayList<>();
-        for (String line : Files.readAllLines(file)) {
-            List<String> cells = new ArrayList<>();
-            StringBuilder cell = new StringBuilder();
-            boolean quoted = false;
-            for (int i = 0; i < line.length(); i++) {
-                char c = line.charAt(i);
-                if (quoted && c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') { cell.append('"'); i++; }
-                else if (c == '"') quoted = !quoted;
-                else if (c == ',' && !quoted) { cells.add(cell.toString()); cell.setLength(0); }
-                else cell.append(c);
-            }
-            cells.add(cell.toString());
-            rows.add(cells);
-        }
-        return rows;
+        return Runs.read(file);
     }
 
     /** The last row of a data file, by the names in its header. */
     static Map<String, String> lastRow(Path file) throws IOException {
-        List<List<String>> rows = csv(file);
-        List<String> header = rows.get(0), last = rows.get(rows.size() - 1);
-        var map = new java.util.LinkedHashMap<String, String>();
-        for (int i = 0; i < header.size(); i++) map.put(header.get(i), last.get(i));
-        return map;
+        return Runs.lastRow(file);
     }
 }

@@ -164,6 +164,35 @@ public final class Runs {
         }
     }
 
+    /** A data file's rows as lists of cells (header first), read with the kit's own quoting (see cell()). */
+    public static List<List<String>> read(Path file) throws IOException {
+        List<List<String>> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            List<String> cells = new ArrayList<>();
+            StringBuilder cell = new StringBuilder();
+            boolean quoted = false;
+            for (int i = 0; i < line.length(); i++) {
+                char c = line.charAt(i);
+                if (quoted && c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') { cell.append('"'); i++; }
+                else if (c == '"') quoted = !quoted;
+                else if (c == ',' && !quoted) { cells.add(cell.toString()); cell.setLength(0); }
+                else cell.append(c);
+            }
+            cells.add(cell.toString());
+            rows.add(cells);
+        }
+        return rows;
+    }
+
+    /** The last row of a data file, by the names in its header. */
+    public static Map<String, String> lastRow(Path file) throws IOException {
+        List<List<String>> rows = read(file);
+        List<String> header = rows.get(0), last = rows.get(rows.size() - 1);
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < header.size(); i++) map.put(header.get(i), last.get(i));
+        return map;
+    }
+
     /** JeroMQ names a chosen ipc port with arbitrary characters, newlines among them: show them as '?'. */
     public static String printable(String s) {
         return s.replaceAll("\\p{Cntrl}", "?");

@@ -36,7 +36,8 @@ final class Charts {
         if (d.has("retry")) put(charts, retry(d));
         if (d.has("retry")) put(charts, crashes(d));
         if (d.has("hwm1") && d.has("hwm2") && d.has("baseline")) put(charts, latency(d));
-        if (d.has("libzmq")) put(charts, libraries(d));
+        if (d.has("compare")) put(charts, libraries(d));
+        if (d.has("compare")) put(charts, compareFirstLoss(d));
         if (d.has("bench")) put(charts, bench(d));
         return charts;
     }
@@ -52,8 +53,7 @@ final class Charts {
 
     /** Round trips to the first lost reply at SNDHWM=1, one box per library and transport. */
     static Chart firstLoss(Data d) {
-        List<Table> sources = new ArrayList<>(List.of(d.table("hwm1")));
-        if (d.has("libzmq")) sources.add(d.table("libzmq"));
+        List<Table> sources = new ArrayList<>(List.of(d.table("hwm1")));   // libraries side by side: compareFirstLoss
         List<Trace> boxes = new ArrayList<>();
         StringBuilder caption = new StringBuilder("Each point is one run, stopped at its first lost reply. ");
         for (Table source : sources) {
@@ -61,7 +61,8 @@ final class Charts {
             StringColumn group = StringColumn.create("group");
             for (var row : lost)
                 group.append(row.getString("library") + " " + row.getString("transport") + (row.getDouble("processes") == 2 ? "<br>2 processes" : "")
-                        + (row.getDouble("cpus") == 1 ? "<br>1 core" : ""));
+                        + (row.getDouble("cpus") == 1 ? "<br>1 core" : "")
+                        + (row.getString("library").equals("pyzmq") ? "<br>" + row.getString("mode") : ""));
             if (lost.rowCount() > 0)
                 boxes.add(BoxTrace.builder(group, lost.doubleColumn("first_loss")).name(source.name()).build());
             caption.append(d.caption(source)).append(". ");
@@ -221,21 +222,35 @@ final class Charts {
         return new Chart("latency", new Figure(layout, traces.toArray(Trace[]::new)), caption.toString().trim());
     }
 
-    /** JeroMQ and libzmq side by side: lockstep round trips per second, per transport. */
+    /** The newest interleaved comparison (compare): its rows of one measure. */
+    static Table latestCompare(Data d, String measure) {
+        Table all = d.table("compare");
+        String id = all.stringColumn("compare_id").asList().stream().max(String::compareTo).orElseThrow();
+        return all.where(all.stringColumn("compare_id").isEqualTo(id).and(all.stringColumn("measure").isEqualTo(measure))).setName("compare");
+    }
+
+    /** JeroMQ, libzmq and pyzmq in one interleaved run: lockstep round trips per second, a point per round. */
     static Chart libraries(Data d) {
-        List<Trace> traces = new ArrayList<>();
-        StringBuilder caption = new StringBuilder("Median over runs of each run's round trips per second, "
-                + "from the runs that lost nothing in 10,000 round trips or more, idle. ");
-        for (Table t : List.of(d.table("hwm2"), d.table("libzmq"))) {
-            Table whole = t.where(t.doubleColumn("round_trips").isGreaterThanOrEqualTo(10_000)
-                    .and(t.doubleColumn("lost").isEqualTo(0)).and(t.stringColumn("load").isEqualTo("idle")));
-            Table m = whole.summarize("rate_per_s", median).by("transport").sortAscendingOn("transport");
-            traces.add(BarTrace.builder(m.stringColumn("transport"), m.doubleColumn(1)).name(t.stringColumn("library").get(0)).build());
-            caption.append(d.caption(t)).append(". ");
-        }
-        Layout layout = Layout.builder().title("Lockstep round trips per second: JeroMQ vs libzmq").height(420).barMode(Layout.BarMode.GROUP)
-                .xAxis(Axis.builder().title("transport").build()).yAxis(Axis.builder().title("round trips per second").build()).build();
-        return new Chart("libraries", new Figure(layout, traces.toArray(Trace[]::new)), caption.toString().trim());
+        Table t = latestCompare(d, "rate");
+        Layout layout = layout("Lockstep round trips per second, one interleaved run", "library", "round trips per second", false);
+        Trace rates = BoxTrace.builder(t.stringColumn("variant"), t.doubleColumn("rate_per_s")).name("round trips/s").build();
+        return new Chart("libraries", new Figure(layout, rates), "Each point is one run of " + Runs.number(t.doubleColumn("time_limit_s").max())
+                + " s at REP SNDHWM=1000 over tcp; the libraries took turns, round after round (compare "
+                + t.stringColumn("compare_id").get(0) + "), so the machine's state was the same for all. " + d.caption(t) + ".");
+    }
+
+    /** The same interleaved run: round trips to the first loss at SNDHWM=1, a point per round. */
+    static Chart compareFirstLoss(Data d) {
+        Table t = latestCompare(d, "first_loss");
+        Table lost = t.where(t.doubleColumn("lost").isEqualTo(1));
+        Layout layout = layout("Round trips until the first lost reply, every library in one interleaved run", "library",
+                "round trips to first loss (log scale)", true);
+        Trace boxes = BoxTrace.builder(lost.stringColumn("variant"), lost.doubleColumn("first_loss")).name("first loss").build();
+        return new Chart("compare_first_loss", new Figure(layout, boxes), "Each point is one run at REP SNDHWM=1 over tcp, stopped at "
+                + "its first lost reply; runs without a loss within " + Runs.number(t.doubleColumn("time_limit_s").max())
+                + " s are not drawn (" + Figures.count(t.rowCount() - lost.rowCount()) + " of " + Figures.count(t.rowCount()) + "). "
+                + "pyzmq-threads: REQ and REP as two threads of one Python interpreter (one GIL); pyzmq-processes: two interpreters. "
+                + d.caption(t) + ".");
     }
 
     /** The most thorough benchmark run: median round trips per second per variant (bars) and median p99 latency (markers). */

@@ -20,7 +20,7 @@ final class Data {
             "stale_acks", "max_lag", "forks", "iterations", "iteration_s", "rate_median", "rate_min", "rate_max",
             "p50_median_us", "p99_median_us", "kill_every", "kills", "restarts", "app_duplicates",
             "retried_requests", "retried_mean_ms", "max_us", "restart_ms", "connections", "failed_connections", "closed_by_peer",
-            "bytes_sent", "malformed");
+            "bytes_sent", "malformed", "round");
 
     final Path dir;
     private final Map<String, Table> tables = new HashMap<>();

@@ -33,7 +33,7 @@ final class Directives {
     /** A directive as Markdown: included code stays Markdown, everything else becomes a block placeholder. */
     String expand(String what, String arg) {
         return switch (what) {
-            case "include" -> block(Page.code(arg.split("#", 2)[0], !arg.contains("#"), include(root, arg)));
+            case "include" -> block(Page.code(arg.split("#", 2)[0], !arg.contains("#"), include(root, arg), edition));
             case "output" -> block("<pre class=\"output\"><code class=\"nohighlight\">" + Page.escape(output(arg)) + "</code></pre>");
             case "chart" -> {
                 Charts.Chart c = charts.get(arg);
@@ -41,7 +41,7 @@ final class Directives {
                 yield block(Page.chart(c, edition));
             }
             case "table" -> block(edition.table(switch (arg) {
-                case "sweep" -> "<details class=\"table\"><summary>The full table: every cell of the sweep</summary><div class=\"table-wrap\">"
+                case "sweep" -> "<details class=\"table\"><summary>" + edition.word("The full table: every cell of the sweep") + "</summary><div class=\"table-wrap\">"
                         + Tables.sweep(Charts.latestSweep(data.table(arg))) + "</div></details>";
                 case "advice" -> Tables.advice(data);
                 case "fixes" -> Tables.fixes(data);
@@ -49,7 +49,7 @@ final class Directives {
                 default -> throw new LabException("unknown table " + arg);
             }));
             case "appendix" -> appendix(root, arg);
-            case "reproduce" -> block("<p class=\"reproduce\">Reproduce this: <code>" + Page.escape(arg) + "</code></p>");
+            case "reproduce" -> block("<p class=\"reproduce\">" + edition.word("Reproduce this:") + " <code>" + Page.escape(arg) + "</code></p>");
             case "toc" -> TOC;
             default -> throw new LabException("unknown directive @" + what);
         };
@@ -63,7 +63,7 @@ final class Directives {
     /** The rendered page body with the blocks and the table of contents in place. */
     String fill(String body) {
         for (int i = 0; i < blocks.size(); i++) body = body.replace("<p>@@BLOCK " + i + "@@</p>", blocks.get(i));
-        return body.replace("<p>" + TOC + "</p>", toc(body));
+        return body.replace("<p>" + TOC + "</p>", toc(body, edition.word("Contents")));
     }
 
     /** A Markdown file of the repo (a report for upstream), its headings three levels down, inside this page. */
@@ -112,9 +112,9 @@ final class Directives {
     }
 
     /** A table of contents from the rendered h2/h3 headings and their anchors. */
-    static String toc(String html) {
+    static String toc(String html, String title) {
         Matcher h = Pattern.compile("<h([23]) id=\"([^\"]+)\">(.*?)</h\\1>").matcher(html);
-        StringBuilder toc = new StringBuilder("<nav class=\"toc\"><strong>Contents</strong><ul>\n");
+        StringBuilder toc = new StringBuilder("<nav class=\"toc\"><strong>" + title + "</strong><ul>\n");
         while (h.find())
             toc.append(h.group(1).equals("3") ? "<li style=\"margin-left:1.2rem\">" : "<li>")
                     .append("<a href=\"#").append(h.group(2)).append("\">").append(h.group(3).replaceAll("<[^>]+>", "")).append("</a></li>\n");

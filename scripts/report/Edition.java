@@ -37,6 +37,11 @@ record Edition(String lang, Path source, Path page, String otherHref, String oth
         return m;
     }
 
+    /** A word of the page's own (the contents, "Reproduce this:", a code block's header) in this language. */
+    String word(String english) {
+        return strings.getOrDefault(english, english);
+    }
+
     /** A chart's script or caption in this language: each known string, longest first, quoted, or whole if it is long. */
     String chart(String text) {
         return replace(text, s -> s.length() >= 12 ? List.of("'" + s + "'", "\"" + s + "\"", s) : List.of("'" + s + "'", "\"" + s + "\""),

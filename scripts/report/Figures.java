@@ -33,6 +33,23 @@ final class Figures {
                 }
             put("libzmq.version", String.join(", ", z.stringColumn("library_version").unique().asList()));
         }
+        if (d.has("pyzmq")) {
+            Table py = d.table("pyzmq");
+            py = py.where(py.doubleColumn("processes").isEqualTo(1));   // the REQ is the script's own; --role runs are left out
+            for (String mode : List.of("threads", "processes")) {
+                Table m = py.where(py.stringColumn("mode").isEqualTo(mode));
+                hwm1(m.where(m.doubleColumn("rep_sndhwm").isEqualTo(1)), "pyzmq." + mode);
+                for (int hwm : new int[] {2, 3, 8})
+                    for (String load : List.of("idle", "busy-core")) {
+                        Table c = m.where(m.doubleColumn("rep_sndhwm").isEqualTo(hwm).and(m.stringColumn("load").isEqualTo(load))
+                                .and(m.stringColumn("transport").isEqualTo("tcp")));
+                        put("pyzmq." + mode + ".hwm" + hwm + "." + load + ".runs", count(c.rowCount()));
+                        put("pyzmq." + mode + ".hwm" + hwm + "." + load + ".lossy", count(c.doubleColumn("lost").sum()));
+                    }
+            }
+            put("pyzmq.version", String.join(", ", py.stringColumn("library_version").unique().asList()));
+            put("pyzmq.python", String.join(", ", py.stringColumn("python").unique().asList()));
+        }
         if (d.has("hwm2")) {
             Table h = d.table("hwm2");
             noLoss(h.where(h.doubleColumn("rep_sndhwm").isEqualTo(2)), "hwm2");
@@ -46,6 +63,7 @@ final class Figures {
         if (d.has("hwm1")) fixes(d.all("hwm1"), "jeromq");
         if (d.has("libzmq")) fixes(d.all("libzmq"), "libzmq");
         if (d.has("bench")) patchedRate(d.all("bench"));
+        if (d.has("compare")) compare(d);
         if (d.has("anatomy")) anatomy(d.table("anatomy"));
         if (d.has("sweep")) sweep(Charts.latestSweep(d.table("sweep")));
         if (d.has("bench")) bench(d.table("bench"));
@@ -130,6 +148,34 @@ final class Figures {
             put("fix.once." + library + ".lossy", count(lossy.rowCount()));
             put("fix.once." + library + ".median", lossy.rowCount() == 0 ? "none"
                     : count(Stats.percentile(Arrays.stream(lossy.doubleColumn("first_loss").asDoubleArray()).mapToLong(v -> (long) v).toArray(), 50)));
+        }
+    }
+
+    /**
+     * The interleaved comparison: per library, runs that lost a reply and the median first loss; its median rate; and
+     * each library's rate over JeroMQ's in the same round (median, fewest and most over the rounds).
+     */
+    private void compare(Data d) {
+        Table loss = Charts.latestCompare(d, "first_loss"), rate = Charts.latestCompare(d, "rate");
+        put("compare.id", loss.stringColumn("compare_id").get(0));
+        put("compare.rounds", count(loss.doubleColumn("round").max()));
+        for (String v : loss.stringColumn("variant").unique()) {
+            Table l = loss.where(loss.stringColumn("variant").isEqualTo(v)), r = rate.where(rate.stringColumn("variant").isEqualTo(v));
+            long[] first = Arrays.stream(l.doubleColumn("first_loss").removeMissing().asDoubleArray()).mapToLong(x -> (long) x).toArray();
+            put("compare." + v + ".runs", count(l.rowCount()));
+            put("compare." + v + ".lossy", count(l.doubleColumn("lost").sum()));
+            put("compare." + v + ".median", first.length == 0 ? "none" : count(Stats.percentile(first, 50)));
+            put("compare." + v + ".rate", count(r.doubleColumn("rate_per_s").median()));
+            List<Double> ratios = new java.util.ArrayList<>();
+            for (var row : r) {
+                Table same = rate.where(rate.stringColumn("variant").isEqualTo("jeromq").and(rate.doubleColumn("round").isEqualTo(row.getDouble("round"))));
+                if (same.rowCount() == 1) ratios.add(row.getDouble("rate_per_s") / same.doubleColumn("rate_per_s").get(0));
+            }
+            double[] sorted = ratios.stream().mapToDouble(x -> x).sorted().toArray();
+            if (sorted.length == 0) continue;
+            put("compare." + v + ".ratio", String.format(Locale.ROOT, "%.2f", Stats.median(sorted)));
+            put("compare." + v + ".ratio_min", String.format(Locale.ROOT, "%.2f", sorted[0]));
+            put("compare." + v + ".ratio_max", String.format(Locale.ROOT, "%.2f", sorted[sorted.length - 1]));
         }
     }
 

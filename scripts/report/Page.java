@@ -44,10 +44,10 @@ final class Page {
     }
 
     /** A code block from a file of the repo: its path, whether it is the whole file, a copy button. */
-    static String code(String path, boolean whole, String code) {
+    static String code(String path, boolean whole, String code, Edition e) {
         return "<div class=\"code\"><div class=\"code-head\"><code>" + escape(path) + "</code> <span>"
-                + (!whole ? "excerpt" : path.endsWith(".java") ? "the whole file: copy it and run it with <code>jbang run</code>" : "the whole file")
-                + "</span><button type=\"button\" class=\"copy\">Copy</button></div>"
+                + (!whole ? e.word("excerpt") : path.endsWith(".java") ? e.word("the whole file: copy it and run it with") + " <code>jbang run</code>"
+                : e.word("the whole file")) + "</span><button type=\"button\" class=\"copy\">" + e.word("Copy") + "</button></div>"
                 + "<pre><code class=\"language-" + (path.endsWith(".patch") ? "diff" : path.endsWith(".c") ? "c" : "java") + "\">"
                 + escape(code) + "</code></pre></div>\n";
     }
@@ -119,7 +119,7 @@ final class Page {
                 const area = Object.assign(document.createElement('textarea'), {value: text});
                 document.body.appendChild(area); area.select(); document.execCommand('copy'); area.remove();
               }
-              button.textContent = 'Copied'; setTimeout(() => button.textContent = 'Copy', 1500);
+              const label = button.textContent; button.textContent = '✓'; setTimeout(() => button.textContent = label, 1500);
             });
             (async function () {
               const b64 = document.getElementById('plotly-gz').textContent;

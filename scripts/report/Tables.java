@@ -105,8 +105,8 @@ final class Tables {
     }
 
     /**
-     * The common advice ("use SNDHWM=2"), tested on both libraries, idle and with a busy core, over tcp:
-     * JeroMQ from the sweep (HWM 2, 3) and hwm2 runs (HWM 8), libzmq from its own runs.
+     * The common advice ("use SNDHWM=2"), tested on every library, idle and with a busy core, over tcp:
+     * JeroMQ from the sweep (HWM 2, 3) and hwm2 runs (HWM 8), libzmq and pyzmq (threads, processes) from their own runs.
      */
     static String advice(Data d) {
         List<String[]> rows = new ArrayList<>();
@@ -120,6 +120,10 @@ final class Tables {
                 if (sweep != null && hwm < 8) add(rows, "JeroMQ", hwm, load, sweep, "trials", "losses");
                 if (d.has("hwm2") && hwm == 8) add(rows, "JeroMQ", hwm, load, d.table("hwm2"), null, "lost");
                 if (d.has("libzmq")) add(rows, "libzmq", hwm, load, d.table("libzmq"), null, "lost");
+                if (d.has("pyzmq")) for (String mode : List.of("threads", "processes")) {
+                    Table py = d.table("pyzmq");
+                    add(rows, "pyzmq, " + mode, hwm, load, py.where(py.stringColumn("mode").isEqualTo(mode)), null, "lost");
+                }
             }
         return html("advice", List.of("library", "REP SNDHWM", "load", "runs", "runs with a loss", "round trips", "lost",
                 "loss rate, 95% interval"), rows);
