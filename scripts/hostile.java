@@ -9,7 +9,7 @@
 //      jbang hostile --unguarded           (JeroMQ 0.6.0 as most servers run it)
 //JAVA 22+
 //RUNTIME_OPTIONS --enable-native-access=ALL-UNNAMED
-//SOURCES lib/Step.java hostile/Hostile.java ffm/LibZmq.java libzmq.java patterns/LazyPirateClient.java
+//SOURCES lib/Step.java peers/Hostile.java ffm/LibZmq.java libzmq.java patterns/LazyPirateClient.java
 
 import org.zeromq.ZContext;
 import picocli.CommandLine.Command;

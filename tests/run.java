@@ -10,7 +10,7 @@
 // Every step but libzmq, which needs Java 22+ and is run through the launcher (LibzmqTest).
 //SOURCES ../scripts/baseline.java ../scripts/hwm1.java ../scripts/hwm2.java ../scripts/retry.java
 //SOURCES ../scripts/anatomy.java ../scripts/sweep.java ../scripts/charts.java ../scripts/article.java
-//SOURCES *Test.java Steps.java Overflow.java ../scripts/hostile/Hostile.java
+//SOURCES *Test.java Steps.java Overflow.java ../scripts/peers/Hostile.java
 
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.discovery.DiscoverySelectors;

@@ -34,8 +34,7 @@ final class Figures {
             put("libzmq.version", String.join(", ", z.stringColumn("library_version").unique().asList()));
         }
         if (d.has("pyzmq")) {
-            Table py = d.table("pyzmq");
-            py = py.where(py.doubleColumn("processes").isEqualTo(1));   // the REQ is the script's own; --role runs are left out
+            Table py = d.table("pyzmq");   // mode processes: the REP in a child process (two GILs); threads: one interpreter
             for (String mode : List.of("threads", "processes")) {
                 Table m = py.where(py.stringColumn("mode").isEqualTo(mode));
                 hwm1(m.where(m.doubleColumn("rep_sndhwm").isEqualTo(1)), "pyzmq." + mode);
