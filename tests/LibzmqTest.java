@@ -45,19 +45,8 @@ class LibzmqTest {
         // The drop is decided by the REP's library: a libzmq REP process (SNDHWM=1) serving the JeroMQ REQ of the
         // hwm1 step. Single libzmq runs lost within a few thousand round trips; the bound is 1,000,000 or 60 s.
         Path dir = Files.createTempDirectory("libzmq-rep");
-        String endpoint = ProcessTest.freeTcp();
-        Process server = ProcessTest.rep("libzmq", dir.resolve("rep.log"), endpoint, "--rep-sndhwm", "1");
-        try {
-            assertTrue(Files.readString(dir.resolve("rep.log")).contains("libzmq 4."), Files.readString(dir.resolve("rep.log")));
-            Steps r = Steps.run(new hwm1(), hwm1.DEFAULTS, "--role", "req", "--endpoint", endpoint, "--budget", "1000000",
-                    "--time-limit", "60", "--timeout", "500", "--no-record");
-            assertEquals(Lab.SHOWN, r.code(), r.out() + r.err());
-            assertTrue(r.verdict().matches("LOST reply \\d+ after \\d+ round trips \\(REP in another process\\)"), r.verdict());
-        } finally {
-            server.destroy();
-            assertTrue(server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
-        }
-        String log = Files.readString(dir.resolve("rep.log"));
+        String log = ProcessTest.jeromqReqLosesAReplyTo("libzmq", dir);
+        assertTrue(log.contains("libzmq 4."), log);
         assertTrue(log.contains("SERVED until stopped: send() returned false 0 times"), "the REP process ended cleanly: " + log);
     }
 }

@@ -31,6 +31,28 @@ class ProcessTest {
         return p;
     }
 
+    /**
+     * A REP process of `step` (SNDHWM=1) serving the JeroMQ REQ of hwm1 in this JVM: the REQ must lose a reply, whose
+     * REP it cannot see. The bound, 1,000,000 round trips or 60 s, is far beyond the few thousand a REP on any library
+     * needed to drop one (data/). Returns the REP's output once it was stopped.
+     */
+    static String jeromqReqLosesAReplyTo(String step, Path dir) throws Exception {
+        String endpoint = freeTcp();
+        Process server = rep(step, dir.resolve("rep.log"), endpoint, "--rep-sndhwm", "1");
+        try {
+            Steps r = Steps.run(new hwm1(), hwm1.DEFAULTS, "--role", "req", "--endpoint", endpoint, "--budget", "1000000",
+                    "--time-limit", "60", "--timeout", "500", "--no-record");
+            assertEquals(Lab.SHOWN, r.code(), r.out() + r.err());
+            assertTrue(r.verdict().matches("LOST reply \\d+ after \\d+ round trips \\(REP in another process\\)"), r.verdict());
+        } finally {
+            server.destroy();
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS));
+        }
+        String log = Files.readString(dir.resolve("rep.log"));
+        assertTrue(log.contains("REP only: bound " + endpoint), log);
+        return log;
+    }
+
     static String freeTcp() throws Exception {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return "tcp://127.0.0.1:" + s.getLocalPort();

@@ -78,20 +78,8 @@ class PyzmqTest {
         assumePyzmq();
         // The pyzmq REP (SNDHWM=1) as a process of its own, serving the JeroMQ REQ of the hwm1 step. Such runs lost
         // a reply within a few thousand round trips; the bound is 1,000,000 or 60 s.
-        String endpoint = ProcessTest.freeTcp();
-        Process server = ProcessTest.rep("pyzmq", dir.resolve("rep.log"),
-                endpoint, "--rep-sndhwm", "1");
-        try {
-            Steps r = Steps.run(new hwm1(), hwm1.DEFAULTS, "--role", "req", "--endpoint", endpoint, "--budget", "1000000",
-                    "--time-limit", "60", "--timeout", "500", "--no-record");
-            assertEquals(Lab.SHOWN, r.code(), r.out() + r.err());
-            assertTrue(r.verdict().matches("LOST reply \\d+ after \\d+ round trips \\(REP in another process\\)"), r.verdict());
-        } finally {
-            server.destroy();
-            assertTrue(server.waitFor(30, TimeUnit.SECONDS));
-        }
-        String log = Files.readString(dir.resolve("rep.log"));
-        assertTrue(log.contains("REP only: bound " + endpoint) && log.contains("pyzmq "), log);
+        String log = ProcessTest.jeromqReqLosesAReplyTo("pyzmq", dir);
+        assertTrue(log.contains("pyzmq "), log);
         assertTrue(log.lines().anyMatch(l -> l.matches("SERVED until stopped: send\\(\\) returned false 0 times.*its send\\(\\) returned true")),
                 "the REP process ended cleanly, its send() true for the lost reply: " + log);
     }
