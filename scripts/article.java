@@ -8,6 +8,7 @@
 //DEPS org.commonmark:commonmark-ext-heading-anchor:0.32.0
 //SOURCES lib/Step.java report/Data.java report/Charts.java report/Figures.java report/Tables.java
 //SOURCES report/Directives.java report/Page.java report/Edition.java report/Browser.java report/ChartImages.java
+//SOURCES report/Notebook.java
 
 import org.commonmark.ext.gfm.tables.TablesExtension;
 import org.commonmark.ext.heading.anchor.HeadingAnchorExtension;
@@ -53,6 +54,9 @@ public class article implements Callable<Integer> {
 
     @Option(names = "--reuse-data", description = "render from data/ as it is; run no step")
     boolean reuseData;
+
+    @Option(names = "--no-notebook", description = "do not write and execute article/article.ipynb (that needs Debian's jupyter-nbconvert)")
+    boolean noNotebook;
 
     @Option(names = "--no-images", description = "do not export the charts as SVG and PNG (that needs Debian's chromium)")
     boolean noImages;
@@ -108,7 +112,26 @@ public class article implements Callable<Integer> {
             System.out.printf("OK article written to %s (%s, %d charts, %,d bytes, %s)%s%n", Runs.shown(e.page()), e.lang(),
                     ids.size(), html.length(), images, failed == 0 ? "" : "; " + failed + " step(s) failed, their data is older");
         }
+        if (source == null && out == null && !noNotebook) System.out.println(notebook(root, data));
         return failed == 0 ? Lab.SHOWN : Lab.NOT_SHOWN;
+    }
+
+    /** The English edition as article/article.ipynb, executed on a Java kernel where Jupyter is installed. */
+    private static String notebook(Path root, Data data) throws IOException {
+        Edition en = Edition.english(root);
+        Path nb = root.resolve("article/article.ipynb");
+        Directives tables = new Directives(root, data, Map.of(), en);
+        Runs.writeAtomically(nb, List.of(Notebook.of(Files.readString(en.source()), root, new Figures(data), tables::table).stripTrailing()));
+        if (!Files.isExecutable(Path.of("/usr/bin/jupyter-nbconvert")))
+            return "OK notebook written to " + Runs.shown(nb) + " (not executed: Jupyter is not installed)";
+        long t0 = System.nanoTime();
+        try {
+            Notebook.execute(nb, PatchedJeromq.jeromqJar(), 120);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LabException("interrupted while the notebook ran", Lab.INTERRUPTED);
+        }
+        return String.format("OK notebook written to %s and executed on a Java kernel in %.0f s", Runs.shown(nb), (System.nanoTime() - t0) / 1e9);
     }
 
     private static int exportImages(Path page, List<String> ids) {

@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 
 public class run {
     static final List<Class<?>> ALL = List.of(StepsTest.class, FaultsTest.class, MechanismTest.class, ArticleTest.class, LibzmqTest.class, ProcessTest.class, InputTest.class, DataTest.class,
-            LauncherTest.class, PatternsTest.class, HostileTest.class, FixTest.class, PyzmqTest.class);
+            LauncherTest.class, PatternsTest.class, HostileTest.class, FixTest.class, PyzmqTest.class, NotebookTest.class);
 
     public static void main(String... args) {
         List<Class<?>> chosen = args.length == 0 ? ALL

@@ -24,12 +24,12 @@ import java.util.zip.ZipFile;
 
 /**
  * JeroMQ 0.6.0 with the kit's fix (fix/jeromq/rep-stale-hwm.patch): the patched classes are built once from the
- * sources jar on Maven Central into build/jeromq-patched/, and a step asked for --jeromq patched runs again in a
+ * sources jar (Maven Central, through Maven) into build/jeromq-patched/, and a step asked for --jeromq patched runs again in a
  * child JVM with them ahead of the released jar on its class path.
  */
 public final class PatchedJeromq {
     public static final String NAME = "rep-stale-hwm";
-    private static final String SOURCES = "org.zeromq:jeromq:0.6.0:jar:sources";
+    private static final String SOURCES = "org.zeromq:jeromq:0.6.0:sources";
 
     private PatchedJeromq() { }
 
@@ -82,7 +82,7 @@ public final class PatchedJeromq {
             Files.createDirectories(dir);
             Path work = Files.createTempDirectory(dir, "build");
             try {
-                List<Path> sources = apply(diff, sourcesJar(dir), work.resolve("src"));
+                List<Path> sources = apply(diff, Maven.jar(SOURCES), work.resolve("src"));
                 Path built = Files.createDirectories(work.resolve("classes"));
                 ByteArrayOutputStream errors = new ByteArrayOutputStream();
                 List<String> javac = new ArrayList<>(List.of("-nowarn", "--release", "17", "-cp", jeromqJar(), "-d", built.toString()));
@@ -119,27 +119,6 @@ public final class PatchedJeromq {
             throw new LabException("the patch does not apply to JeroMQ 0.6.0: " + e.getMessage());
         }
         return written;
-    }
-
-    /** The sources jar from the local Maven repository, fetched with Maven when it is not there yet. */
-    private static Path sourcesJar(Path dir) throws IOException {
-        Path local = Path.of(System.getProperty("user.home"), ".m2/repository/org/zeromq/jeromq/0.6.0/jeromq-0.6.0-sources.jar");
-        if (Files.exists(local)) return local;
-        Path fetch = Files.createTempDirectory(dir, "fetch");   // an empty folder: Maven reads no project pom
-        try {
-            Process p = new ProcessBuilder("mvn", "-B", "-ntp", "-q", "-Dstyle.color=never",
-                    "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy", "-Dartifact=" + SOURCES,
-                    "-DoutputDirectory=" + dir).directory(fetch.toFile()).redirectErrorStream(true).start();
-            String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) throw new LabException("cannot fetch " + SOURCES + " with Maven: " + said.lines().findFirst().orElse(""));
-        } catch (IOException e) {
-            throw new LabException("cannot fetch " + SOURCES + ": Maven (mvn) is needed on PATH");
-        } catch (InterruptedException e) {
-            throw new LabException("interrupted while fetching " + SOURCES, Lab.INTERRUPTED);
-        } finally {
-            delete(fetch);
-        }
-        return dir.resolve("jeromq-0.6.0-sources.jar");
     }
 
     /** The released JeroMQ jar this JVM runs on. */

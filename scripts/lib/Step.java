@@ -1,6 +1,6 @@
 // The kit every step runs on, named file by file so that a step also runs from a URL (a glob cannot be listed there).
 //SOURCES Lab.java LabOptions.java Runs.java Stats.java Progress.java Load.java ServerThread.java EchoServer.java
-//SOURCES Lockstep.java FirstLoss.java NoLoss.java Jvm.java PatchedJeromq.java ../patterns/SafeRepServer.java
+//SOURCES Lockstep.java FirstLoss.java NoLoss.java Jvm.java Maven.java PatchedJeromq.java ../patterns/SafeRepServer.java
 import org.zeromq.ZContext;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

@@ -81,7 +81,11 @@ public class LazyPirateClient implements AutoCloseable {
             System.err.println("usage: LazyPirateClient [REQUESTS]   (a whole number, default 10000)");
             System.exit(2);
         }
-        int requests = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        System.exit(demo(args.length > 0 ? Integer.parseInt(args[0]) : 10_000) ? 0 : 1);
+    }
+
+    /** `requests` requests to an echo REP at SNDHWM=1 in this process; true when every one was answered. */
+    static boolean demo(int requests) throws InterruptedException {
         boolean ok = false;
         try (ZContext ctx = new ZContext()) {
             ZMQ.Socket rep = ctx.createSocket(SocketType.REP);
@@ -107,6 +111,6 @@ public class LazyPirateClient implements AutoCloseable {
             running.set(false);
             server.join();
         }
-        System.exit(ok ? 0 : 1);
+        return ok;
     }
 }

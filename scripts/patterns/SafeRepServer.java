@@ -156,51 +156,64 @@ public class SafeRepServer implements AutoCloseable {
         public void close() throws IOException { file.close(); }
     }
 
-    /** Demo: a client sends a request twice, then garbage; the server handles the request once and keeps serving. */
     public static void main(String[] args) throws Exception {
         if (args.length > 2 || args.length > 0 && !args[0].matches("(tcp|ipc|inproc)://\\S+")
                 || args.length > 1 && !args[1].matches("\\d{1,9}")) {
             System.err.println("usage: SafeRepServer [ENDPOINT [SECONDS]]   (e.g. tcp://127.0.0.1:5555 60)");
             System.exit(2);
         }
-        boolean demo = args.length == 0;
-        String endpoint = demo ? "inproc://safe-rep-demo" : args[0];
+        if (args.length == 0) System.exit(demo() ? 0 : 1);
         long seconds = args.length > 1 ? Long.parseLong(args[1]) : 60;
-        Path path = demo ? Files.createTempFile("safe-rep", ".journal") : Path.of("safe-rep.journal");
+        try (ZContext ctx = new ZContext(); Journal journal = new Journal(Path.of("safe-rep.journal"));
+             SafeRepServer server = new SafeRepServer(ctx, args[0], journal)) {
+            Thread thread = start(server, args[0]);
+            System.out.printf("I: serving %s for %d s, journal safe-rep.journal%n", args[0], seconds);
+            Thread.sleep(seconds * 1000);
+            server.close();
+            thread.join();
+            System.out.printf("DONE: %d requests answered (%d repeats), %d malformed%n", server.served, server.repeats, server.malformed);
+        }
+    }
+
+    /** The server in a thread of its own; if it cannot serve (e.g. the endpoint cannot be bound): one line, exit 3. */
+    static Thread start(SafeRepServer server, String endpoint) {
+        Thread thread = new Thread(server::serve);
+        thread.setUncaughtExceptionHandler((t, e) -> {
+            System.err.println("E: cannot serve " + endpoint + ": " + e.getMessage());
+            System.exit(3);
+        });
+        thread.start();
+        return thread;
+    }
+
+    /** Demo: a client sends a request twice, then garbage; true when the server handled it once and kept serving. */
+    static boolean demo() throws Exception {
+        String endpoint = "inproc://safe-rep-demo";
+        Path path = Files.createTempFile("safe-rep", ".journal");
         try (ZContext ctx = new ZContext(); Journal journal = new Journal(path);
              SafeRepServer server = new SafeRepServer(ctx, endpoint, journal)) {
-            Thread thread = new Thread(server::serve);
-            thread.setUncaughtExceptionHandler((t, e) -> {     // e.g. the endpoint cannot be bound: one line, exit 3
-                System.err.println("E: cannot serve " + endpoint + ": " + e.getMessage());
-                System.exit(3);
-            });
-            thread.start();
-            if (demo) {
-                try (ZMQ.Socket req = ctx.createSocket(SocketType.REQ)) {
-                    req.setLinger(0);
-                    req.setReceiveTimeOut(1000);
-                    req.connect(endpoint);
-                    for (String request : new String[] {"1 hello", "1 hello", "not a request", "2 world"}) {
-                        req.send(request);
-                        System.out.printf("I: sent \"%s\", reply \"%s\"%n", request, req.recvStr());
-                    }
-                    req.sendMore("two");
-                    req.send("frames");
-                    System.out.printf("I: sent two frames, reply \"%s\"%n", req.recvStr());
+            Thread thread = start(server, endpoint);
+            try (ZMQ.Socket req = ctx.createSocket(SocketType.REQ)) {
+                req.setLinger(0);
+                req.setReceiveTimeOut(1000);
+                req.connect(endpoint);
+                for (String request : new String[] {"1 hello", "1 hello", "not a request", "2 world"}) {
+                    req.send(request);
+                    System.out.printf("I: sent \"%s\", reply \"%s\"%n", request, req.recvStr());
                 }
-            } else {
-                System.out.printf("I: serving %s for %d s, journal %s%n", endpoint, seconds, path);
-                Thread.sleep(seconds * 1000);
+                req.sendMore("two");
+                req.send("frames");
+                System.out.printf("I: sent two frames, reply \"%s\"%n", req.recvStr());
             }
             server.close();
             thread.join();
             long handled = Files.readAllLines(path).size();
-            boolean ok = !demo || server.served == 3 && server.repeats == 1 && server.malformed == 2 && handled == 2;
+            boolean ok = server.served == 3 && server.repeats == 1 && server.malformed == 2 && handled == 2;
             System.out.printf("%s: %d requests answered (%d of them repeats, answered from the journal), %d handled, "
                     + "%d malformed answered ERR%n", ok ? "OK" : "FAILED", server.served, server.repeats, handled, server.malformed);
-            if (!ok) System.exit(1);
+            return ok;
         } finally {
-            if (demo) Files.deleteIfExists(path);
+            Files.deleteIfExists(path);
         }
     }
 }

@@ -27,9 +27,14 @@ public class SilentDrop {
             System.err.println("usage: SilentDrop [SNDHWM]   (a whole number, default 1)");
             System.exit(2);
         }
-        int sndhwm = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+        System.exit(run(args.length > 0 ? Integer.parseInt(args[0]) : 1, TIME_LIMIT) > 0 ? 0 : 1);
+    }
+
+    /** One lockstep run; returns the id of the lost reply, or 0 when none was lost within the budget and time. */
+    static long run(int sndhwm, long timeLimit) throws InterruptedException {
         boolean lost = false;
         long id = 1;
+        running = true;
         try (ZContext ctx = new ZContext()) {
             ZMQ.Socket rep = ctx.createSocket(SocketType.REP);
             rep.setLinger(0);
@@ -54,7 +59,7 @@ public class SilentDrop {
             req.connect(endpoint);
             System.out.printf("I: REQ/REP lockstep over %s, REP SNDHWM=%d%n", endpoint, sndhwm);
 
-            long deadline = System.currentTimeMillis() + TIME_LIMIT;
+            long deadline = System.currentTimeMillis() + timeLimit;
             for (; id <= BUDGET && System.currentTimeMillis() < deadline; id++) {
                 req.send(Long.toString(id));
                 if (req.recvStr() == null) { lost = true; break; }   // REQ can never send again
@@ -66,10 +71,11 @@ public class SilentDrop {
         }
         if (!lost) {
             System.out.printf("NO LOSS in %,d round trips with SNDHWM=%d%n", id - 1, sndhwm);
-            System.exit(1);
+            return 0;
         }
         System.out.printf("W: no reply to request %d within %d ms%n", id, TIMEOUT);
         System.out.printf("I: REP received request %d and its send() returned %s%n", lastId, lastSendOk);
         System.out.printf("LOST reply %d after %d round trips (REP send returned %s)%n", id, id - 1, lastId == id && lastSendOk);
+        return id;
     }
 }

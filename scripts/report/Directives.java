@@ -40,19 +40,24 @@ final class Directives {
                 if (c == null) throw new LabException("the article wants chart '" + arg + "' but data/ cannot draw it");
                 yield block(Page.chart(c, edition));
             }
-            case "table" -> block(edition.table(switch (arg) {
-                case "sweep" -> "<details class=\"table\"><summary>" + edition.word("The full table: every cell of the sweep") + "</summary><div class=\"table-wrap\">"
-                        + Tables.sweep(Charts.latestSweep(data.table(arg))) + "</div></details>";
-                case "advice" -> Tables.advice(data);
-                case "fixes" -> Tables.fixes(data);
-                case "hostile" -> Tables.hostile(data);
-                default -> throw new LabException("unknown table " + arg);
-            }));
+            case "table" -> block(table(arg));
             case "appendix" -> appendix(root, arg);
             case "reproduce" -> block("<p class=\"reproduce\">" + edition.word("Reproduce this:") + " <code>" + Page.escape(arg) + "</code></p>");
             case "toc" -> TOC;
             default -> throw new LabException("unknown directive @" + what);
         };
+    }
+
+    /** A @table by its name, as HTML in this edition's language. */
+    String table(String name) {
+        return edition.table(switch (name) {
+            case "sweep" -> "<details class=\"table\"><summary>" + edition.word("The full table: every cell of the sweep") + "</summary><div class=\"table-wrap\">"
+                    + Tables.sweep(Charts.latestSweep(data.table(name))) + "</div></details>";
+            case "advice" -> Tables.advice(data);
+            case "fixes" -> Tables.fixes(data);
+            case "hostile" -> Tables.hostile(data);
+            default -> throw new LabException("unknown table " + name);
+        });
     }
 
     private String block(String html) {
