@@ -65,6 +65,7 @@ public class compare extends Step {
                 if (missing.contains(v.name()) || Lab.interrupted()) continue;
                 for (String measure : List.of("first_loss", "rate")) {
                     Map<String, String> row = once(root, v, measure);
+                    if (Lab.interrupted()) break;
                     if (row == null) { missing.add(v.name()); break; }
                     Map<String, Object> fields = new LinkedHashMap<>(row);
                     fields.keySet().retainAll(Runs.COLUMNS);
@@ -82,7 +83,8 @@ public class compare extends Step {
                 }
             }
         for (String m : missing) say("W", "%s could not run here: left out", m);
-        boolean all = !runs.isEmpty() && runs.keySet().stream().allMatch(k -> lossy.get(k).equals(runs.get(k)));
+        boolean all = missing.isEmpty() && runs.size() == VARIANTS.size()
+                && runs.keySet().stream().allMatch(k -> runs.get(k) == rounds && lossy.get(k).equals(runs.get(k)));
         return verdict(all ? Lab.SHOWN : Lab.NOT_SHOWN, "%s: %s", all ? "LOST a reply in every round on every library" : "NOT every round lost a reply",
                 String.join(", ", runs.keySet().stream().map(k -> k + " " + lossy.get(k) + "/" + runs.get(k)).toList()));
     }
@@ -100,7 +102,9 @@ public class compare extends Step {
                     : List.of("--rep-sndhwm", "1", "--time-limit", String.valueOf(lab.timeLimitSeconds)));
             cmd.addAll(List.of("--transport", lab.transport.name(), "--out", csv.toString()));
             Process p = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true).redirectOutput(csv.resolveSibling("out.txt").toFile()).start();
-            if (!p.waitFor((long) lab.timeLimitSeconds + 120, TimeUnit.SECONDS)) { p.destroyForcibly(); return null; }
+            long end = System.nanoTime() + (long) ((lab.timeLimitSeconds + 120) * 1e9);
+            while (!p.waitFor(200, TimeUnit.MILLISECONDS))
+                if (Lab.interrupted() || System.nanoTime() > end) { p.destroy(); p.waitFor(10, TimeUnit.SECONDS); p.destroyForcibly(); return null; }
             if (p.exitValue() > Lab.NOT_SHOWN || !Files.exists(csv)) return null;   // e.g. no libzmq or pyzmq here
             return Runs.lastRow(csv);
         } catch (IOException e) {

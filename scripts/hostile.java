@@ -55,14 +55,14 @@ public class hostile extends Step {
     /** --role rep: the chosen library's REP, as hwm2 --role rep or libzmq --role rep serve. */
     @Override
     protected ServerThread server(ZContext ctx) {
+        checkLibrary();
         lab.unguarded = unguarded;
         return library.equals("libzmq") ? new libzmq.Server(new LibZmq(), lab, true) : new EchoServer(ctx, lab);
     }
 
     @Override
     protected int run() {
-        if (!library.equals("jeromq") && !library.equals("libzmq")) throw new LabException("--library must be jeromq or libzmq", Lab.USAGE);
-        if (unguarded && library.equals("libzmq")) throw new LabException("--unguarded is for JeroMQ: libzmq needs no guard", Lab.USAGE);
+        checkLibrary();
         if (!(seconds > 0)) throw new LabException("--seconds must be more than 0", Lab.USAGE);
         if (lab.role.equals("req")) throw new LabException("hostile starts its own REP: --role req is not available", Lab.USAGE);
         List<Hostile.Kind> chosen = new ArrayList<>();
@@ -91,6 +91,11 @@ public class hostile extends Step {
                 survived.size() == chosen.size() ? ": a normal client was answered after each" : " (stopped early)");
     }
 
+    private void checkLibrary() {
+        if (!library.equals("jeromq") && !library.equals("libzmq")) throw new LabException("--library must be jeromq or libzmq", Lab.USAGE);
+        if (unguarded && library.equals("libzmq")) throw new LabException("--unguarded is for JeroMQ: libzmq needs no guard", Lab.USAGE);
+    }
+
     /** One kind against a new REP: what was sent, whether a normal client is answered after it, what the REP said. */
     private Map<String, Object> attack(Hostile.Kind kind) {
         LabOptions o = lab.derived("tcp", lab.timeLimitSeconds);
@@ -98,28 +103,31 @@ public class hostile extends Step {
         o.unguarded = unguarded;
         ZContext ctx = new ZContext(1);
         ServerThread rep = library.equals("libzmq") ? new libzmq.Server(new LibZmq(), o, true) : new EchoServer(ctx, o);
-        String endpoint = rep.endpoint();
-        Hostile.Outcome sent = Hostile.run(kind, Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1)),
-                Duration.ofMillis((long) (seconds * 1000)));
-        boolean answered = answered(endpoint);
-        String said = rep.failure();
-        say(answered ? "I" : "W", "%-18s %s; then a normal client was %s%s", kind.id, describe(sent),
-                answered ? "answered" : "NOT answered", said == null ? "" : "; the REP says: " + said);
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("library", library);
-        row.put("library_version", version(library));
-        row.put("endpoint", endpoint);
-        row.put("kind", kind.id);
-        row.put("guarded", library.equals("jeromq") && !unguarded);
-        row.put("connections", sent.connected());
-        row.put("failed_connections", sent.failed());
-        row.put("closed_by_peer", sent.closedByPeer());
-        row.put("bytes_sent", sent.bytesSent());
-        row.put("survived", answered);
-        row.put("malformed", rep.malformed());
-        row.put("server_said", said == null ? "" : said);
-        closeWithin(rep, ctx);
-        return row;
+        try {
+            String endpoint = rep.endpoint();
+            Hostile.Outcome sent = Hostile.run(kind, Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1)),
+                    Duration.ofMillis((long) (seconds * 1000)));
+            boolean answered = answered(endpoint);
+            String said = rep.failure();
+            say(answered ? "I" : "W", "%-18s %s; then a normal client was %s%s", kind.id, describe(sent),
+                    answered ? "answered" : "NOT answered", said == null ? "" : "; the REP says: " + said);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("library", library);
+            row.put("library_version", version(library));
+            row.put("endpoint", endpoint);
+            row.put("kind", kind.id);
+            row.put("guarded", library.equals("jeromq") && !unguarded);
+            row.put("connections", sent.connected());
+            row.put("failed_connections", sent.failed());
+            row.put("closed_by_peer", sent.closedByPeer());
+            row.put("bytes_sent", sent.bytesSent());
+            row.put("survived", answered);
+            row.put("malformed", rep.malformed());
+            row.put("server_said", said == null ? "" : said);
+            return row;
+        } finally {
+            closeWithin(rep, ctx);
+        }
     }
 
     private static String version(String library) {

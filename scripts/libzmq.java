@@ -33,6 +33,9 @@ public class libzmq extends Step {
     @Override
     protected boolean separable() { return true; }
 
+    @Override
+    protected boolean runsJeromq() { return false; }
+
     /** --role rep: a libzmq REP with its own context (the JeroMQ one is not used). */
     @Override
     protected ServerThread server(ZContext unused) {
@@ -42,7 +45,6 @@ public class libzmq extends Step {
     @Override
     protected int run() {
         if (!lab.setWhen.equals("before-bind")) throw new LabException("libzmq: only --set-when before-bind", Lab.USAGE);
-        if (lab.jeromq.equals("patched")) throw new LabException("libzmq runs no JeroMQ: --jeromq is for the JeroMQ steps", Lab.USAGE);
         String version = LibZmq.version();
         java.util.function.Function<Lockstep.Result, Map<String, Object>> fields = r -> {
             Map<String, Object> f = Runs.fields(r);
@@ -139,14 +141,15 @@ public class libzmq extends Step {
                     if (request == null) continue;
                     boolean oneFrame = rep.get(LibZmq.RCVMORE) == 0;
                     while (rep.get(LibZmq.RCVMORE) != 0) rep.recv();      // a REP answers a whole message once
-                    long id = oneFrame && request.matches("\\d{1,18}") ? Long.parseLong(request) : -1;
+                    var m = SafeRepServer.REQUEST.matcher(request);   // the same requests as the JeroMQ server pattern
+                    long id = oneFrame && m.matches() ? SafeRepServer.parseId(m.group(1)) : -1;
                     if (id < 0) {                                          // bad input: answered, counted, no reason to stop
                         malformed++;
                         rep.send("ERR malformed request");
                         continue;
                     }
                     lastId = id;
-                    lastSendOk = rep.send(request);
+                    lastSendOk = rep.send(Long.toString(id));   // the reply: the request's id
                     if (!lastSendOk) sendFailures++;
                 }
             } catch (RuntimeException e) {

@@ -65,6 +65,9 @@ public class pyzmq extends Step {
     protected boolean separable() { return true; }
 
     @Override
+    protected boolean runsJeromq() { return false; }
+
+    @Override
     protected List<String> columns() {
         return Stream.concat(Runs.COLUMNS.stream(), Stream.of("libzmq_version", "python", "mode")).toList();
     }
@@ -72,18 +75,24 @@ public class pyzmq extends Step {
     @Override
     protected int run() {
         check();
-        return FirstLoss.run(this, runs, this::once, r -> {
-            Map<String, Object> fields = Runs.fields(r);
-            fields.put("library", "pyzmq");
-            fields.put("library_version", last.get("pyzmq"));
-            fields.put("libzmq_version", last.get("libzmq"));
-            fields.put("python", last.get("python"));
-            fields.put("mode", last.get("mode"));
-            fields.put("processes", "processes".equals(last.get("mode")) ? 2 : 1);
-            fields.put("p50_us", number(last.get("p50_us")));   // the script measured the latencies
-            fields.put("p99_us", number(last.get("p99_us")));
-            return fields;
-        });
+        java.util.function.Function<Lockstep.Result, Map<String, Object>> fields = r -> {
+            Map<String, Object> f = Runs.fields(r);
+            f.put("library", "pyzmq");
+            f.put("library_version", last.get("pyzmq"));
+            f.put("libzmq_version", last.get("libzmq"));
+            f.put("python", last.get("python"));
+            f.put("mode", last.get("mode"));
+            f.put("processes", "processes".equals(last.get("mode")) ? 2 : 1);
+            f.put("p50_us", number(last.get("p50_us")));   // the script measured the latencies
+            f.put("p99_us", number(last.get("p99_us")));
+            return f;
+        };
+        if (lab.fixed()) {   // --workaround events: the claim becomes "no reply lost", with its bound
+            if (runs != 1) throw new LabException("with a fix in place pyzmq makes one long run: leave out --runs", Lab.USAGE);
+            Lockstep.Result r = once(0);
+            return NoLoss.check(this, r, fields.apply(r));
+        }
+        return FirstLoss.run(this, runs, this::once, fields);
     }
 
     /** One run: lockstep.py as a subprocess, its narrative passed on (the first run's only), its RESULT read. */

@@ -97,6 +97,8 @@ public class sweep extends Step {
     @Override
     protected int run() {
         if (maxTrials < 1) throw new LabException("--trials must be at least 1", Lab.USAGE);
+        if (!lab.workaround.equals("none"))
+            throw new LabException("the sweep has its own workaround cells: leave out --workaround", Lab.USAGE);
         double seconds = cellSeconds != null ? cellSeconds : quick ? 5 : 10;   // 50 cells of 10 s: under 9 minutes
         if (!(seconds > 0)) throw new LabException("--cell-seconds must be more than 0", Lab.USAGE);
         List<Cell> cells = cells(quick);

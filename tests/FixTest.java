@@ -47,7 +47,7 @@ class FixTest {
     // about 2e-4, so 100,000 round trips with no loss leave a broken workaround a chance of about exp(-20).
     @Test
     void theWorkaroundLosesNoReplyAtHwm1OnLibzmq() throws Exception {
-        HostileTest.assumeLibzmq();
+        LibzmqTest.assumeLibzmq();
         var r = LauncherTest.jbang("libzmq", "--workaround", "events", "--budget", "100000", "--time-limit", "120", "--no-record");
         assertEquals(Lab.SHOWN, r.code(), r.out());
         assertTrue(last(r.out()).startsWith("OK 100,000 round trips, 0 lost"), r.out());

@@ -11,12 +11,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** Bad bytes on a REP's port: every kind against each library's REP, and a REP process that says when it stopped. */
 class HostileTest {
-    static void assumeLibzmq() {
-        boolean present = Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libzmq.so.5")) || Files.exists(Path.of("/usr/lib/libzmq.so.5"))
-                || Files.exists(Path.of("/usr/lib/aarch64-linux-gnu/libzmq.so.5"));
-        Assumptions.assumeTrue(present, "libzmq.so.5 is not installed (Debian: apt-get install libzmq5; .ci/run installs it)");
-    }
-
     static String last(String out) {
         return out.strip().lines().reduce((a, b) -> b).orElse("");
     }
@@ -33,7 +27,7 @@ class HostileTest {
 
     @Test
     void theKitsLibzmqRepSurvivesEveryKind() throws Exception {
-        assumeLibzmq();
+        LibzmqTest.assumeLibzmq();
         var r = LauncherTest.jbang("hostile", "--library", "libzmq", "--seconds", "2", "--no-record");
         assertEquals(Lab.SHOWN, r.code(), r.out());
         assertTrue(last(r.out()).startsWith("SURVIVED 10 of 10 kinds on libzmq 4."), r.out());
@@ -82,7 +76,7 @@ class HostileTest {
 
     @Test
     void libzmqRepProcessStillServesAfterGarbage() throws Exception {
-        assumeLibzmq();
+        LibzmqTest.assumeLibzmq();
         var r = serveThrough(Hostile.Kind.GARBAGE_PAYLOAD, "libzmq");
         assertTrue(r.code() > 0, "a normal client was answered after the attack\n" + r.out());
         assertTrue(last(r.out()).matches("SERVED until stopped: .* [1-9]\\d* malformed requests answered ERR.*"), r.out());

@@ -108,6 +108,7 @@ final class LibZmq implements AutoCloseable {
         private final MemorySegment s;
         private final Arena arena = Arena.ofShared();
         private final MemorySegment buf = arena.allocate(64);
+        private final MemorySegment option = arena.allocate(JAVA_INT), optionLength = arena.allocate(JAVA_LONG);
 
         private Socket(MemorySegment s) { this.s = s; }
 
@@ -135,13 +136,12 @@ final class LibZmq implements AutoCloseable {
         }
 
         /** An int option's value; reading EVENTS also makes libzmq process the socket's command mailbox. */
-        int get(int option) {
+        int get(int name) {
             try {
-                MemorySegment out = arena.allocate(JAVA_INT);
-                MemorySegment len = arena.allocateFrom(JAVA_LONG, 4L);
-                int rc = (int) GETSOCKOPT.invokeExact(s, option, out, len);
-                if (rc != 0) throw new LabException("zmq_getsockopt(" + option + "): " + lastError());
-                return out.get(JAVA_INT, 0);
+                optionLength.set(JAVA_LONG, 0, 4L);   // the same two segments every call: this runs per request
+                int rc = (int) GETSOCKOPT.invokeExact(s, name, option, optionLength);
+                if (rc != 0) throw new LabException("zmq_getsockopt(" + name + "): " + lastError());
+                return option.get(JAVA_INT, 0);
             } catch (Throwable t) {
                 throw rethrow(t);
             }

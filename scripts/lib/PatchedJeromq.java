@@ -44,10 +44,13 @@ public final class PatchedJeromq {
         List<String> cmd = Jvm.command(mainClass, args, classes(out));
         try {
             Process p = new ProcessBuilder(cmd).start();
-            Thread errors = copy(p.getErrorStream(), err);
-            copy(p.getInputStream(), out).join();
+            Thread errors = copy(p.getErrorStream(), err), output = copy(p.getInputStream(), out);
+            // Ctrl-C reaches the child too; SIGTERM reaches only this JVM, which passes it on and waits for the verdict.
+            while (!p.waitFor(100, java.util.concurrent.TimeUnit.MILLISECONDS))
+                if (Lab.interrupted()) { p.destroy(); p.waitFor(); }
+            output.join();
             errors.join();
-            return p.waitFor();
+            return p.exitValue();
         } catch (IOException e) {
             throw new LabException("cannot start a JVM for the patched JeroMQ: " + e.getMessage());
         } catch (InterruptedException e) {

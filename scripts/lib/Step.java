@@ -27,6 +27,8 @@ public abstract class Step implements Callable<Integer> {
     public final Integer call() {
         String problem = lab.problem();
         if (problem != null) throw new LabException(problem, Lab.USAGE);
+        if (lab.jeromq.equals("patched") && !runsJeromq())
+            throw new LabException(name() + " runs no JeroMQ: --jeromq is for the JeroMQ steps", Lab.USAGE);
         if (lab.jeromq.equals("patched") && !PatchedJeromq.running())   // the same step again, on the patched classes
             return PatchedJeromq.rerun(getClass().getName(), spec.commandLine().getParseResult().originalArgs(), out(), err());
         if (!lab.role.equals("both") && !separable())
@@ -46,6 +48,9 @@ public abstract class Step implements Callable<Integer> {
             busy.destroyForcibly();
         }
     }
+
+    /** Whether the step measures JeroMQ (and so can run on the patched build, --jeromq patched). */
+    protected boolean runsJeromq() { return true; }
 
     /** Whether the step's REQ and REP may run as separate processes (--role rep / req). */
     protected boolean separable() { return false; }

