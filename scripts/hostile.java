@@ -116,6 +116,10 @@ public class hostile extends Step {
             row.put("library_version", version(library));
             row.put("endpoint", endpoint);
             row.put("kind", kind.id);
+            row.put("round_trips", answered ? 1 : 0);   // the normal client's request after the attack: answered ...
+            row.put("lost", answered ? 0 : 1);           // ... or not
+            row.put("stop", "budget");
+            row.put("elapsed_s", Runs.number(sent.millis() / 1000.0));   // how long the attack took
             row.put("guarded", library.equals("jeromq") && !unguarded);
             row.put("connections", sent.connected());
             row.put("failed_connections", sent.failed());

@@ -66,9 +66,10 @@ class NotebookTest {
         Files.writeString(nb, doc.toString());
         Notebook.execute(nb, PatchedJeromq.jeromqJar(), 120);
         String out = assertExecuted(nb);
-        // The patterns ran on the kernel: SilentDrop's 30 s at SNDHWM=1 lose a reply (the rate's 95% lower bound in
-        // data/hwm1.csv is above 1e-3 per round trip, and 30 s are thousands of round trips even on one core).
-        assertTrue(out.contains("LOST reply"), "SilentDrop lost a reply on the kernel");
+        // The patterns ran on the kernel and said what they found. Whether SilentDrop loses a reply within its 30 s there
+        // is not asserted: inside the IJava kernel's JVM the race was rare (no loss in 184,757 round trips in one run, a loss
+        // after 109,569 in another), unlike in a plain JVM, so no bound from data/ applies to it.
+        assertTrue(out.contains("LOST reply") || out.contains("NO LOSS in"), "SilentDrop's verdict");
         assertTrue(out.contains("OK 2,000 requests answered"), "LazyPirateClient");
         assertTrue(out.contains("OK: 3 requests answered (1 of them repeats"), "SafeRepServer");
     }

@@ -104,16 +104,16 @@ final class Charts {
         Table cells = latestSweep(all.where(all.stringColumn("library_version").containsString("+").flip(0, all.rowCount())));
         List<String> xs = new ArrayList<>(), ys = new ArrayList<>();
         for (String t : TRANSPORTS)
-            for (double h : cells.doubleColumn("hwm").unique().asList().stream().sorted().toList()) xs.add(t + " HWM " + Runs.number(h));
+            for (double h : cells.doubleColumn("hwm").unique().asList().stream().sorted().toList()) xs.add(column(t, h));
         for (var r : cells) if (!ys.contains(condition(r))) ys.add(condition(r));
         double[][] z = new double[ys.size()][xs.size()];
         for (double[] row : z) java.util.Arrays.fill(row, Double.NaN);   // no cell: nothing drawn
         StringColumn zeroX = StringColumn.create("x"), zeroY = StringColumn.create("y"), allX = StringColumn.create("x"), allY = StringColumn.create("y");
         List<String> hover = new ArrayList<>(), zeroHover = new ArrayList<>();
         for (var r : cells) {
-            String x = r.getString("transport") + " HWM " + Runs.number(r.getDouble("hwm")), y = condition(r);
+            String x = column(r.getString("transport"), r.getDouble("hwm")), y = condition(r);
             boolean lossy = r.getDouble("losses") > 0;
-            String text = String.format("%s, %s: %s lost in %s round trips; rate %s (95%%: %s to %s)", x, y, Figures.count(r.getDouble("losses")),
+            String text = String.format("%s, %s: %s lost in %s round trips; rate %s (95%%: %s to %s)", x.replace("<br>", " HWM "), y.replace("<br>", ", "), Figures.count(r.getDouble("losses")),
                     Figures.count(r.getDouble("round_trips")), Figures.rate(r.getDouble("loss_rate")), Figures.rate(r.getDouble("loss_rate_low")),
                     Figures.rate(r.getDouble("loss_rate_high")));
             if (lossy) {
@@ -123,24 +123,38 @@ final class Charts {
                 zeroX.append(x); zeroY.append(y); zeroHover.add(text);
             }
         }
-        Trace map = tech.tablesaw.plotly.traces.HeatmapTrace.builder(xs.toArray(), ys.toArray(), z).build();
+        Trace map = tech.tablesaw.plotly.traces.HeatmapTrace.builder(xs.toArray(), ys.toArray(), z).build();   // colour bar: hwmData()
         Trace none = ScatterTrace.builder(zeroX, zeroY).mode(ScatterTrace.Mode.MARKERS).text(zeroHover.toArray(String[]::new))
                 .marker(Marker.builder().symbol(Symbol.CIRCLE).size(10).color("#1a7f37").build()).name("no reply lost").build();
         Trace lossy = ScatterTrace.builder(allX, allY).mode(ScatterTrace.Mode.MARKERS).text(hover.toArray(String[]::new))
                 .marker(Marker.builder().symbol(Symbol.X).size(8).color("#cf222e").build()).name("replies lost (colour: log10 rate)").build();
-        Layout layout = Layout.builder().title("Every cell of the sweep: where replies were lost").height(120 + 34 * ys.size())
-                .xAxis(Axis.builder().title("transport and HWM").build()).yAxis(Axis.builder().title("condition").build()).build();
-        return new Chart("sweep_map", new Figure(layout, map, none, lossy), "Colour: log10 of the loss rate per round trip where "
+        Layout layout = Layout.builder().title("Every cell of the sweep: where replies were lost").height(160 + 40 * ys.size())
+                .xAxis(Axis.builder().title("transport, and the high-water mark").build()).build();   // the rows name themselves: no y title
+        return new Chart("sweep_map", new Figure(layout, map, none, lossy), "Rows: the option that carries the mark, with when "
+                + "it is set (if not before bind), a busy core, and the workaround, if any. Colour: log10 of the loss rate per round trip where "
                 + "replies were lost (x); green dot: no reply lost; empty: a combination the sweep does not run. Hover a cell for "
                 + "its counts and 95% interval. " + d.caption(cells) + ", sweep " + cells.stringColumn("sweep_id").get(0) + ".");
     }
 
-    /** A sweep cell's row label: which option carries the mark, when it is set, the load and the workaround, if any. */
-    private static String condition(tech.tablesaw.api.Row r) {
-        return r.getString("carrier") + (r.getString("set_when").equals("before-bind") ? "" : ", " + r.getString("set_when"))
-                + (r.getString("load").equals("idle") ? "" : ", busy core")
-                + (r.getString("workaround").equals("none") ? "" : ", workaround " + r.getString("workaround"));
+    /** A sweep cell's column label, on two short lines so that 18 columns fit side by side: "tcp", "1000". */
+    private static String column(String transport, double hwm) {
+        return transport + "<br>" + Runs.number(hwm);
     }
+
+    /**
+     * A sweep cell's row label, short enough to leave the plot most of the width: which option carries the mark, and on
+     * a second line when it is set, the load and the workaround, if not the usual ones.
+     */
+    private static String condition(tech.tablesaw.api.Row r) {
+        List<String> more = new ArrayList<>();
+        if (!r.getString("set_when").equals("before-bind")) more.add(r.getString("set_when").replace("after-connection", "after conn."));
+        if (!r.getString("load").equals("idle")) more.add("busy");
+        if (!r.getString("workaround").equals("none")) more.add("+ " + r.getString("workaround"));
+        return CARRIER.getOrDefault(r.getString("carrier"), r.getString("carrier")) + (more.isEmpty() ? "" : "<br>" + String.join(", ", more));
+    }
+
+    private static final Map<String, String> CARRIER = Map.of("rep-sndhwm", "REP SNDHWM", "rep-rcvhwm", "REP RCVHWM",
+            "req-sndhwm", "REQ SNDHWM", "req-rcvhwm", "REQ RCVHWM", "all", "all four");
 
     /** The rows of the newest sweep that ran its full matrix (not a --quick one). */
     static Table latestSweep(Table sweep) {
@@ -262,8 +276,10 @@ final class Charts {
                 .yAxis(Axis.builder().title("round trips per second (median of iterations)").build())
                 .yAxis2(Axis.builder().title("p99 latency, µs (log scale)").type(Axis.Type.LOG).overlaying(ScatterTrace.YAxis.Y).side(Axis.Side.right).build())
                 .build();
-        Trace rate = BarTrace.builder(t.stringColumn("variant"), t.doubleColumn("rate_median")).name("round trips/s").build();
-        Trace p99 = ScatterTrace.builder(t.stringColumn("variant"), t.doubleColumn("p99_median_us")).mode(ScatterTrace.Mode.MARKERS)
+        // Variant names on stacked lines ("kit", "tcp", "hwm2"): thirteen of them fit side by side without overlapping.
+        StringColumn variant = StringColumn.create("variant", t.stringColumn("variant").asList().stream().map(v -> v.replace("-", "<br>")).toList());
+        Trace rate = BarTrace.builder(variant, t.doubleColumn("rate_median")).name("round trips/s").build();
+        Trace p99 = ScatterTrace.builder(variant, t.doubleColumn("p99_median_us")).mode(ScatterTrace.Mode.MARKERS)
                 .yAxis(ScatterTrace.YAxis.Y2).name("p99 latency").build();
         return new Chart("bench", new Figure(layout, rate, p99), "Each variant ran in " + Runs.number(t.doubleColumn("forks").max())
                 + " fresh JVMs, each with warm-up and " + Runs.number(t.doubleColumn("iterations").max()) + " measured iterations of "

@@ -63,7 +63,7 @@ final class Page {
         String js = c.figure().asJavascript(c.id()).replace("<script>", "").replace("</script>", "")
                 .replaceAll("(?m)^\\s*width: \\d+,\\s*$", "")
                 .replace("Plotly.newPlot(target_" + c.id() + ", data, layout)",
-                        "Plotly.newPlot(target_" + c.id() + ", data, hwmLayout(layout), {responsive: true, displaylogo: false})");
+                        "Plotly.newPlot(target_" + c.id() + ", hwmData(data), hwmLayout(layout), {responsive: true, displaylogo: false})");
         String caption = escape(c.caption());
         if (edition != null) { js = edition.chart(js); caption = edition.chart(caption); }
         return "<figure class=\"chart\" id=\"figure-" + c.id() + "\">" + c.figure().divString(c.id())
@@ -104,8 +104,18 @@ final class Page {
               delete l.width; l.autosize = true;
               l.legend = Object.assign({orientation: 'h', x: 0, xanchor: 'left', y: 1.02, yanchor: 'bottom'}, l.legend || {});
               l.margin = Object.assign({l: 10, r: 10, t: 100, b: 10}, l.margin || {});
-              for (const k of Object.keys(l)) if (/^[xy]axis\\d*$/.test(k)) l[k].automargin = true;
+              for (const k of Object.keys(l)) if (/^[xy]axis\\d*$/.test(k)) {
+                l[k].automargin = true;
+                if (l[k].type === 'log') l[k].dtick = 1;   // powers of ten only: the 2s and 5s between them collide
+              }
               return l;
+            };
+            // A heatmap's colour bar lies in a row above the plot, right of the legend, instead of taking width beside it.
+            window.hwmData = function (d) {
+              for (const t of d) if (t.type === 'heatmap')
+                t.colorbar = {orientation: 'h', x: 1, xanchor: 'right', y: 1.02, yanchor: 'bottom', len: 0.35, thickness: 10,
+                              title: {text: 'log10 rate', side: 'top'}};
+              return d;
             };
             """;
 
