@@ -178,11 +178,19 @@ final class Figures {
         }
     }
 
-    /** The patched JeroMQ's rate over the released one's, from the newest bench run that measured both, interleaved. */
+    /**
+     * The patched JeroMQ's rate over the released one's, from the bench run that measured both with the most forks and
+     * iterations (the newest of equals), interleaved.
+     */
     private void patchedRate(Table bench) {
         Table p = bench.where(bench.stringColumn("variant").isEqualTo("kit-tcp-patched"));
         if (p.rowCount() == 0) return;
-        String id = p.stringColumn("bench_id").asList().stream().max(String::compareTo).orElseThrow();
+        String id = null;
+        double most = -1;
+        for (var r : p) {
+            double effort = r.getDouble("forks") * r.getDouble("iterations");
+            if (effort > most || effort == most && r.getString("bench_id").compareTo(id) > 0) { id = r.getString("bench_id"); most = effort; }
+        }
         Table run = bench.where(bench.stringColumn("bench_id").isEqualTo(id));
         double stock = rate(run, "kit-tcp");
         put("fix.patched.bench_id", id);
@@ -190,6 +198,13 @@ final class Figures {
         put("fix.patched.hwm1_rate_ratio", String.format(Locale.ROOT, "%.2f", rate(run, "kit-tcp-hwm1-patched") / stock));
         put("fix.patched.stock_rate", count(stock));
         put("fix.patched.forks", count(run.doubleColumn("forks").max()));
+        put("fix.patched.p50", Runs.number(p50(run, "kit-tcp-patched")));
+        put("fix.patched.stock_p50", Runs.number(p50(run, "kit-tcp")));
+    }
+
+    private static double p50(Table run, String variant) {
+        Table v = run.where(run.stringColumn("variant").isEqualTo(variant));
+        return v.rowCount() == 0 ? Double.NaN : v.doubleColumn("p50_median_us").get(0);
     }
 
     private static double rate(Table run, String variant) {
