@@ -108,6 +108,7 @@ public class sweep extends Step {
                 cells.size(), Runs.number(seconds), maxTrials, lab.timeoutMs);
         say("I", "a loss counts as confirmed when REP's Router had already discarded the reply's envelope in recv()");
         int disagreeing = 0, done = 0;
+        long lossyCellsLosses = 0;
         Process busy = null;
         try {
             for (Cell cell : cells) {
@@ -116,8 +117,12 @@ public class sweep extends Step {
                 LabOptions o = optionsFor(cell, seconds);
                 Map<String, Object> row = measure(cell, o, seconds, sweepId);
                 long losses = (long) row.get("losses");
+                // The race's rate moves by orders of magnitude with the machine's state (1e-3 to 1e-4 per round trip over
+                // tcp here): a --quick cell of a few seconds may see no loss at HWM 1, so there the lossy cells are judged
+                // together, below. A loss where the claim says none is never excused.
+                if (expected(cell) == Expect.LOSS) lossyCellsLosses += losses;
                 boolean agrees = switch (expected(cell)) {
-                    case LOSS -> losses > 0;
+                    case LOSS -> losses > 0 || quick;
                     case NONE -> losses == 0;
                     case RARE -> true;
                 };
@@ -134,6 +139,10 @@ public class sweep extends Step {
         }
         if (done < cells.size())
             return verdict(Lab.NOT_SHOWN, "STOPPED after %d of %d cells; %d disagree with the claim", done, cells.size(), disagreeing);
+        if (quick && cells.stream().anyMatch(c -> expected(c) == Expect.LOSS) && lossyCellsLosses == 0) {
+            say("W", "no loss in any cell where REP SNDHWM=1 is in force: not as claimed");
+            disagreeing++;
+        }
         return verdict(disagreeing == 0 ? Lab.SHOWN : Lab.NOT_SHOWN,
                 "%s: %d cells, %d disagree; losses only where the REP's reply pipe has an effective HWM of 1",
                 disagreeing == 0 ? "OK" : "MIXED", cells.size(), disagreeing);
