@@ -19,6 +19,8 @@ final class LibZmq implements AutoCloseable {
     static final int REQ = 3, REP = 4, RCVMORE = 13, EVENTS = 15, LINGER = 17, SNDHWM = 23, RCVHWM = 24, RCVTIMEO = 27,
             LAST_ENDPOINT = 32;
 
+    /** Where libzmq comes from: the system's libzmq.so.5, or the file in the property hwm.libzmq (libzmq --libzmq). */
+    private static final String path = System.getProperty("hwm.libzmq");
     private static final Linker C = Linker.nativeLinker();
     private static final SymbolLookup LIB = load();
     private static final MethodHandle CTX_NEW = fn("zmq_ctx_new", FunctionDescriptor.of(ADDRESS));
@@ -37,11 +39,21 @@ final class LibZmq implements AutoCloseable {
 
     private final MemorySegment ctx;
 
+    /** "4.3.4", or "4.3.4+NAME" for a build of its own in a folder named libzmq-NAME (fix/libzmq/build.sh). */
+    static String label() {
+        String v = version();
+        if (path == null) return v;
+        String folder = java.nio.file.Path.of(path).toAbsolutePath().getParent().getFileName().toString();
+        return v + "+" + folder.replaceFirst("^libzmq-", "");
+    }
+
     private static SymbolLookup load() {
         try {
-            return SymbolLookup.libraryLookup("libzmq.so.5", Arena.global());
+            return path == null ? SymbolLookup.libraryLookup("libzmq.so.5", Arena.global())
+                    : SymbolLookup.libraryLookup(java.nio.file.Path.of(path), Arena.global());
         } catch (IllegalArgumentException e) {
-            throw new LabException("libzmq is not installed (libzmq.so.5 not found; on Debian: apt-get install libzmq5)");
+            throw new LabException(path == null ? "libzmq is not installed (libzmq.so.5 not found; on Debian: apt-get install libzmq5)"
+                    : "cannot load libzmq from " + path + " (fix/libzmq/build.sh builds one)");
         }
     }
 

@@ -131,9 +131,10 @@ final class Figures {
     private void fixes(Table all, String library) {
         Table t = all.where(all.doubleColumn("processes").isEqualTo(1));
         Table patched = t.where(t.stringColumn("library_version").containsString("+").and(t.stringColumn("workaround").isEqualTo("none")));
-        if (patched.rowCount() > 0) {
-            noLoss(patched, "fix.patched");
-            put("fix.patched.conditions", count(conditions(patched)));
+        if (patched.rowCount() > 0) {   // fix.patched.* for JeroMQ, fix.patched.libzmq.* for libzmq
+            String name = library.equals("jeromq") ? "fix.patched" : "fix.patched." + library;
+            noLoss(patched, name);
+            put(name + ".conditions", count(conditions(patched)));
         }
         Table events = t.where(t.stringColumn("workaround").isEqualTo("events"));
         if (events.rowCount() > 0) {
