@@ -113,10 +113,7 @@ public class compare extends Step {
             Thread.currentThread().interrupt();
             return null;
         } finally {
-            if (dir != null) try (var files = Files.list(dir)) {
-                for (Path f : files.toList()) Files.deleteIfExists(f);
-                Files.deleteIfExists(dir);
-            } catch (IOException ignored) { }
+            Runs.deleteTree(dir);
         }
     }
 }

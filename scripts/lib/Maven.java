@@ -32,10 +32,7 @@ public final class Maven {
         } catch (InterruptedException e) {
             throw new LabException("interrupted while fetching " + artifact, Lab.INTERRUPTED);
         } finally {
-            if (empty != null) try (var files = Files.list(empty)) {
-                for (Path f : files.toList()) Files.deleteIfExists(f);
-                Files.deleteIfExists(empty);
-            } catch (IOException ignored) { }
+            Runs.deleteTree(empty);
         }
     }
 }

@@ -17,9 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import java.util.zip.ZipFile;
 
 /**
@@ -93,10 +91,10 @@ public final class PatchedJeromq {
                 if (ToolProvider.getSystemJavaCompiler().run(null, null, errors, javac.toArray(String[]::new)) != 0)
                     throw new LabException("the patched JeroMQ sources do not compile: " + errors.toString().lines().findFirst().orElse(""));
                 Files.copy(patch, built.resolve(stamp.getFileName()));
-                delete(classes);
+                Runs.deleteTree(classes);
                 Files.move(built, classes, StandardCopyOption.ATOMIC_MOVE);   // a half-built folder is never used
             } finally {
-                delete(work);
+                Runs.deleteTree(work);
             }
         } catch (IOException e) {
             throw new LabException("cannot build the patched JeroMQ in " + dir + ": " + e.getMessage());
@@ -138,13 +136,6 @@ public final class PatchedJeromq {
             return Files.readString(file);
         } catch (IOException e) {
             throw new LabException("cannot read " + file + ": " + e.getMessage());
-        }
-    }
-
-    private static void delete(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
         }
     }
 }

@@ -193,6 +193,14 @@ public final class Runs {
         return map;
     }
 
+    /** Deletes a folder and all in it, as far as it can: a temporary folder left behind is harmless. */
+    public static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) return;
+        try (var all = Files.walk(dir)) {
+            all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException ignored) { }
+    }
+
     /** JeroMQ names a chosen ipc port with arbitrary characters, newlines among them: show them as '?'. */
     public static String printable(String s) {
         return s.replaceAll("\\p{Cntrl}", "?");

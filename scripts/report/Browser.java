@@ -179,10 +179,8 @@ final class Browser implements AutoCloseable {
         deleteProfile();
     }
 
-    private void deleteProfile() throws IOException {
-        try (var files = Files.walk(profile)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
+    private void deleteProfile() {
+        Runs.deleteTree(profile);
     }
 
     private final class Listener implements WebSocket.Listener {

@@ -178,9 +178,7 @@ final class Notebook {
                         : String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()))));
             }
         } finally {
-            try (var files = Files.walk(home)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            Runs.deleteTree(home);
         }
     }
 }
