@@ -1,6 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 // The test suite: runs the JUnit tests below in one JVM (the steps run in-process, the launcher as a
-// subprocess) and ends with the line "N passed, N failed, N skipped". Exit 0 only when all passed.
+// subprocess), lists the ten slowest tests, and ends with the line "N passed, N failed, N skipped".
+// Exit 0 only when all passed.
 // Run: ./jbang tests/run.java [TestClassName ...]
 //DEPS org.junit.jupiter:junit-jupiter:6.1.3
 //DEPS org.junit.platform:junit-platform-launcher:6.1.3
@@ -22,21 +23,34 @@ import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 public class run {
     static final List<Class<?>> ALL = List.of(StepsTest.class, FaultsTest.class, MechanismTest.class, ArticleTest.class, LibzmqTest.class, ProcessTest.class, InputTest.class, DataTest.class,
             LauncherTest.class, PatternsTest.class, HostileTest.class, FixTest.class, PyzmqTest.class, NotebookTest.class);
 
+    /** A test class named on the command line, whether or not it is in ALL. */
+    static Class<?> testClass(String name) {
+        try {
+            return Class.forName(name);
+        } catch (ClassNotFoundException e) {
+            System.out.println("E: no test class " + name);
+            System.exit(2);
+            return null;
+        }
+    }
+
     public static void main(String... args) {
-        List<Class<?>> chosen = args.length == 0 ? ALL
-                : ALL.stream().filter(c -> Stream.of(args).anyMatch(c.getSimpleName()::equals)).toList();
+        List<Class<?>> chosen = args.length == 0 ? ALL : Stream.of(args).<Class<?>>map(run::testClass).toList();
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(chosen.stream().map(DiscoverySelectors::selectClass).toList()).build();
+        Map<String, Double> seconds = new ConcurrentHashMap<>();
         SummaryGeneratingListener summary = new SummaryGeneratingListener();
         LauncherFactory.create().execute(request, summary, new TestExecutionListener() {
-            long start;
-            @Override public void executionStarted(TestIdentifier t) { start = System.nanoTime(); }
+            final Map<String, Long> started = new ConcurrentHashMap<>();   // by id: tests may run side by side
+            @Override public void executionStarted(TestIdentifier t) { started.put(t.getUniqueId(), System.nanoTime()); }
             @Override public void executionFinished(TestIdentifier t, TestExecutionResult r) {
                 if (!t.isTest()) return;
                 String name = t.getUniqueIdObject().getSegments().get(1).getValue() + " " + t.getDisplayName();
@@ -45,7 +59,9 @@ public class run {
                     case ABORTED -> "SKIP";   // an assumption did not hold here: the reason follows
                     case FAILED -> "FAIL";
                 };
-                System.out.printf("%s %s (%.1f s)%n", status, name, (System.nanoTime() - start) / 1e9);
+                double took = (System.nanoTime() - started.getOrDefault(t.getUniqueId(), System.nanoTime())) / 1e9;
+                seconds.put(name, took);
+                System.out.printf("%s %s (%.1f s)%n", status, name, took);
                 r.getThrowable().ifPresent(e -> System.out.println("     " + e.getMessage()));
             }
             @Override public void executionSkipped(TestIdentifier t, String reason) {
@@ -54,6 +70,10 @@ public class run {
         });
         var s = summary.getSummary();
         s.getFailures().forEach(f -> f.getException().printStackTrace(System.out));
+        // Where the time went, so that everyone sees the budget (CI stops at 15 minutes).
+        System.out.printf("Slowest tests (suite %.0f s):%n", (s.getTimeFinished() - s.getTimeStarted()) / 1e3);
+        seconds.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(10)
+                .forEach(e -> System.out.printf("  %6.1f s  %s%n", e.getValue(), e.getKey()));
         long failed = s.getTestsFailedCount();
         long skipped = s.getTestsSkippedCount() + s.getTestsAbortedCount();
         System.out.printf("%d passed, %d failed, %d skipped%n", s.getTestsSucceededCount(), failed, skipped);

@@ -47,13 +47,18 @@ final class Tables {
                         .and(t.doubleColumn("rep_sndhwm").isEqualTo(Double.parseDouble(k[2]))));
                 for (String fix : FIXES.keySet()) {
                     Table runs = same.where(same.stringColumn("workaround").isIn(fix.equals("patched") ? "none" : fix));
-                    List<Row> chosen = new ArrayList<>();
-                    for (Row r : runs) if (fix(r).equals(fix)) chosen.add(r);
-                    if (chosen.isEmpty()) continue;
-                    long lost = 0, tried = 0, lossy = 0;
-                    for (Row r : chosen) { lost += (long) r.getDouble("lost"); tried += (long) r.getDouble("round_trips") + (long) r.getDouble("lost"); lossy += r.getDouble("lost") > 0 ? 1 : 0; }
+                    // Sums taken while the cursor is on each row: a Tablesaw Row is moved by the loop, never kept.
+                    long chosen = 0, lost = 0, tried = 0, lossy = 0;
+                    for (Row r : runs) {
+                        if (!fix(r).equals(fix)) continue;
+                        chosen++;
+                        lost += (long) r.getDouble("lost");
+                        tried += (long) r.getDouble("round_trips") + (long) r.getDouble("lost");
+                        lossy += r.getDouble("lost") > 0 ? 1 : 0;
+                    }
+                    if (chosen == 0) continue;
                     double[] ci = Stats.interval95(tried, lost);
-                    rows.add(new String[] {step.equals("hwm1") ? "JeroMQ" : "libzmq", FIXES.get(fix), k[0], k[1], k[2], Figures.count(chosen.size()),
+                    rows.add(new String[] {step.equals("hwm1") ? "JeroMQ" : "libzmq", FIXES.get(fix), k[0], k[1], k[2], Figures.count(chosen),
                             Figures.count(lossy), Figures.count(tried), Figures.count(lost),
                             lost == 0 ? "< " + Figures.rate(ci[1]) : Figures.rate((double) lost / tried) + " (" + Figures.rate(ci[0]) + " to " + Figures.rate(ci[1]) + ")"});
                 }
