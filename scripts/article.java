@@ -2,20 +2,22 @@
 // The main job: runs every step the article needs (fresh data, appended to data/), keeps each step's output,
 // draws the charts and renders article/article.md into article/index.html, one self-contained page that works
 // offline. Code in the article is included from the scripts by marker and every figure is filled in from data/.
-// Run: jbang article                (under 3 minutes)      jbang article --reuse-data   (render only, seconds)
+// Run: jbang article                (minutes: data/durations.csv says how long)     jbang article --reuse-data   (render only)
 //DEPS org.commonmark:commonmark:0.32.0
 //DEPS org.commonmark:commonmark-ext-gfm-tables:0.32.0
 //DEPS org.commonmark:commonmark-ext-heading-anchor:0.32.0
 //SOURCES lib/Step.java report/Data.java report/Charts.java report/Figures.java report/Tables.java
 //SOURCES report/Directives.java report/Page.java report/Edition.java report/Browser.java report/ChartImages.java
-//SOURCES report/Notebook.java
+//SOURCES report/Notebook.java report/Durations.java
 
 import org.commonmark.ext.gfm.tables.TablesExtension;
 import org.commonmark.ext.heading.anchor.HeadingAnchorExtension;
 import org.commonmark.parser.Parser;
 import org.commonmark.renderer.html.HtmlRenderer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,6 +32,12 @@ import java.util.regex.Pattern;
 @Command(name = "article", mixinStandardHelpOptions = true,
         description = "Run the steps, draw the charts and render article/index.html from article/article.md.")
 public class article implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    /** What the command prints goes where picocli was told (a test captures it), not to System.out itself. */
+    private java.io.PrintWriter out() { return spec.commandLine().getOut(); }
+
     /** What the article runs, in order; the command is also the "reproduce" line a reader can copy. */
     record Run(String name, String command) { }
 
@@ -46,11 +54,11 @@ public class article implements Callable<Integer> {
             new Run("fix-events", "hwm1 --workaround events --budget 50000"),
             new Run("hostile", "hostile --seconds 2"),
             new Run("hostile-unguarded", "hostile --unguarded --seconds 2"),
-            new Run("sweep", "sweep --quick --cell-seconds 3"),
             new Run("libzmq", "libzmq --runs 3 --time-limit 20"),
             new Run("libzmq-hwm2", "libzmq --rep-sndhwm 2 --time-limit 10"),
-            new Run("hostile-libzmq", "hostile --library libzmq --seconds 2"),
-            new Run("bench", "bench --forks 1 --warmup 1 --iterations 2"));
+            new Run("hostile-libzmq", "hostile --library libzmq --seconds 2"));
+    // Not run here: the sweep and the benchmark. The article shows the fullest committed run of each (a full sweep takes
+    // minutes, and a benchmark of one fork judges nothing), and says which; `./jbang sweep` and `./jbang bench` add one.
 
     @Option(names = "--reuse-data", description = "render from data/ as it is; run no step")
     boolean reuseData;
@@ -89,18 +97,26 @@ public class article implements Callable<Integer> {
             Runs.checkWritable(e.page(), null);
         }
         int failed = 0;
+        long start = System.nanoTime();
+        Durations durations = reuseData ? null : new Durations(root);
         if (!reuseData) {
-            long start = System.nanoTime();
             for (int i = 0; i < STEPS.size() && !Lab.interrupted(); i++) {
                 System.err.printf("[%d/%d] ./jbang %s%n", i + 1, STEPS.size(), STEPS.get(i).command());
                 long t0 = System.nanoTime();
-                String verdict = runStep(root, STEPS.get(i));
-                System.err.printf("      %s (%.0f s)%n", verdict, (System.nanoTime() - t0) / 1e9);
-                if (verdict.startsWith("W:")) failed++;
+                StepRun run = runStep(root, STEPS.get(i));
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                System.err.printf("      %s (%.0f s)%n", run.verdict(), seconds);
+                if (run.verdict().startsWith("W:")) failed++;
+                durations.step(STEPS.get(i), seconds, !run.verdict().startsWith("W:"), run.built());
             }
-            System.err.printf("I: steps done in %.0f s%n", (System.nanoTime() - start) / 1e9);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.err.printf("I: steps done in %.0f s%n", seconds);
+            if (!Lab.interrupted()) durations.steps(seconds, failed == 0);   // before the render, which quotes it
         }
-        if (Lab.interrupted()) return Lab.INTERRUPTED;
+        if (Lab.interrupted()) {
+            out().println("INTERRUPTED: no page written");
+            return Lab.INTERRUPTED;
+        }
         Data data = new Data(Runs.dataDir());
         Map<String, Charts.Chart> charts = Charts.all(data);
         for (Edition e : editions) {
@@ -109,10 +125,18 @@ public class article implements Callable<Integer> {
             List<String> ids = Pattern.compile("<figure class=\"chart\" id=\"figure-([^\"]+)\"").matcher(html).results().map(m -> m.group(1)).toList();
             String images = noImages ? "no images" : !Browser.available() ? "no images: chromium is not installed"
                     : exportImages(e.page(), ids) + " images in " + Runs.shown(e.page().resolveSibling("images"));
-            System.out.printf("OK article written to %s (%s, %d charts, %,d bytes, %s)%s%n", Runs.shown(e.page()), e.lang(),
-                    ids.size(), html.length(), images, failed == 0 ? "" : "; " + failed + " step(s) failed, their data is older");
+            out().printf("I: %s written (%s, %d charts, %,d bytes, %s)%n", Runs.shown(e.page()), e.lang(),
+                    ids.size(), html.length(), images);
         }
-        if (source == null && out == null && !noNotebook) System.out.println(notebook(root, data));
+        String notebook = source == null && out == null && !noNotebook ? notebook(root, data) : "";
+        if (!notebook.isEmpty()) out().println("I: " + notebook);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (durations != null) durations.job(seconds, failed == 0);   // the whole job, for the article's next render
+        String pages = String.join(" and ", editions.stream().map(e -> Runs.shown(e.page())).toList());
+        if (failed > 0)
+            out().printf("PARTIAL: article written to %s in %.0f s, but %d step(s) failed: their figures come from older data%n",
+                    pages, seconds, failed);
+        else out().printf("OK article written to %s in %.0f s%n", pages, seconds);
         return failed == 0 ? Lab.SHOWN : Lab.NOT_SHOWN;
     }
 
@@ -123,7 +147,7 @@ public class article implements Callable<Integer> {
         Directives tables = new Directives(root, data, Map.of(), en);
         Runs.writeAtomically(nb, List.of(Notebook.of(Files.readString(en.source()), root, new Figures(data), tables::table).stripTrailing()));
         if (!Files.isExecutable(Path.of("/usr/bin/jupyter-nbconvert")))
-            return "OK notebook written to " + Runs.shown(nb) + " (not executed: Jupyter is not installed)";
+            return "notebook written to " + Runs.shown(nb) + " (not executed: Jupyter is not installed)";
         long t0 = System.nanoTime();
         try {
             Notebook.execute(nb, PatchedJeromq.jeromqJar(), 120);
@@ -131,7 +155,7 @@ public class article implements Callable<Integer> {
             Thread.currentThread().interrupt();
             throw new LabException("interrupted while the notebook ran", Lab.INTERRUPTED);
         }
-        return String.format("OK notebook written to %s and executed on a Java kernel in %.0f s", Runs.shown(nb), (System.nanoTime() - t0) / 1e9);
+        return String.format("notebook written to %s and executed on a Java kernel in %.0f s", Runs.shown(nb), (System.nanoTime() - t0) / 1e9);
     }
 
     private static int exportImages(Path page, List<String> ids) {
@@ -144,28 +168,37 @@ public class article implements Callable<Integer> {
         }
     }
 
-    /** Runs one step through the launcher; keeps its output in data/transcripts/; returns its verdict line. */
-    static String runStep(Path root, Run step) throws IOException {
+    /** What a step said last (a line starting "W:" when it failed), and whether JBang had to build its script first. */
+    record StepRun(String verdict, boolean built) { }
+
+    /** Runs one step through the launcher; keeps its output in data/transcripts/. */
+    static StepRun runStep(Path root, Run step) throws IOException {
         List<String> cmd = new java.util.ArrayList<>(List.of(root.resolve("jbang").toString()));
         cmd.addAll(List.of(step.command().split(" ")));
-        Path log = Files.createTempFile("step", ".txt");
+        Path log = Files.createTempFile("step", ".txt"), err = Files.createTempFile("step", ".err");
         try {
-            Process p = new ProcessBuilder(cmd).directory(root.toFile()).redirectOutput(log.toFile())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            if (!p.waitFor(300, TimeUnit.SECONDS)) { p.destroyForcibly(); return "W: did not finish in 300 s"; }
+            Process p = new ProcessBuilder(cmd).directory(root.toFile()).redirectOutput(log.toFile()).redirectError(err.toFile()).start();
+            boolean finished = p.waitFor(300, TimeUnit.SECONDS);
+            if (!finished) p.destroyForcibly();
+            boolean built;
+            try (var lines = Files.lines(err)) {
+                built = lines.anyMatch(l -> l.startsWith("[jbang] Building jar"));   // JBang says so on stderr
+            }
+            if (!finished) return new StepRun("W: did not finish in 300 s", built);
             List<String> lines = Files.readAllLines(log);
             String last = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
-            if (p.exitValue() > Lab.NOT_SHOWN) return "W: exit " + p.exitValue() + ": " + last;
+            if (p.exitValue() > Lab.NOT_SHOWN) return new StepRun("W: exit " + p.exitValue() + ": " + last, built);
             Path transcripts = Runs.dataDir().resolve("transcripts");
             Files.createDirectories(transcripts);
             lines.add(0, "$ ./jbang " + step.command());
             Runs.writeAtomically(transcripts.resolve(step.name() + ".txt"), lines);
-            return last;
+            return new StepRun(last, built);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return "W: interrupted";
+            return new StepRun("W: interrupted", false);
         } finally {
             Files.deleteIfExists(log);
+            Files.deleteIfExists(err);
         }
     }
 

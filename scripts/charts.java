@@ -6,7 +6,9 @@
 //SOURCES report/Directives.java report/Page.java report/Edition.java
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -15,6 +17,12 @@ import java.util.concurrent.Callable;
 
 @Command(name = "charts", mixinStandardHelpOptions = true, description = "Draw the article's charts from data/*.csv.")
 public class charts implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    /** What the command prints goes where picocli was told (a test captures it), not to System.out itself. */
+    private java.io.PrintWriter out() { return spec.commandLine().getOut(); }
+
     @Option(names = "--data", description = "folder of the CSV files (default: data/ in the repo)")
     Path data;
 
@@ -36,7 +44,7 @@ public class charts implements Callable<Integer> {
         StringBuilder body = new StringBuilder("<h1>HWM Lab: the charts</h1>\n");
         all.values().forEach(c -> body.append(Page.chart(c)));
         Runs.writeAtomically(page, List.of(Page.html("HWM Lab: the charts", body.toString())));
-        System.out.printf("OK %d charts written to %s%n", all.size(), Runs.shown(page));
+        out().printf("OK %d charts written to %s%n", all.size(), Runs.shown(page));
         return Lab.SHOWN;
     }
 }

@@ -86,9 +86,10 @@ public class hostile extends Step {
         if (!not.isEmpty())
             return verdict(Lab.NOT_SHOWN, "DID NOT SURVIVE %d of %d kinds on %s%s: %s", not.size(), survived.size() + not.size(),
                     version, unguarded ? " (unguarded)" : "", String.join(", ", not));
-        return verdict(survived.size() == chosen.size() ? Lab.SHOWN : Lab.NOT_SHOWN, "SURVIVED %d of %d kinds on %s%s%s",
+        boolean all = survived.size() == chosen.size();
+        return verdict(all ? Lab.SHOWN : Lab.NOT_SHOWN, "%s %d of %d kinds on %s%s%s", all ? "SURVIVED" : "SHORT of the list: survived",
                 survived.size(), chosen.size(), version, unguarded ? " (unguarded)" : "",
-                survived.size() == chosen.size() ? ": a normal client was answered after each" : " (stopped early)");
+                all ? ": a normal client was answered after each" : " (stopped early: the time limit)");
     }
 
     private void checkLibrary() {

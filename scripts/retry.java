@@ -204,7 +204,7 @@ public class retry extends Step {
             boolean once = abandoned == 0 && answered == tried && (remote || did.handlerRuns() == tried && did.handledTwice() == 0);
             return verdict(once && stop == Lockstep.Stop.budget ? Lab.SHOWN : Lab.NOT_SHOWN,
                     "%s %,d requests, %,d answered once, %,d abandoned; %,d retries, %s%,d stale replies discarded%s",
-                    once ? "OK" : "FAILED", tried, answered, abandoned, retries,
+                    !once ? "FAILED" : stop == Lockstep.Stop.budget ? "OK" : "SHORT of the budget:", tried, answered, abandoned, retries,
                     remote ? "" : String.format("%,d repeats deduplicated, ", did.repeats()), staleReplies,
                     stop == Lockstep.Stop.budget ? "" : " (stopped early: " + stop + ")");
         }

@@ -46,7 +46,29 @@ class DataTest {
             files = s.filter(p -> p.toString().endsWith(".csv")).toList();
         }
         assertFalse(files.isEmpty(), "no data in " + data);
-        for (Path f : files) assertWellFormed(f);
+        for (Path f : files) if (!f.getFileName().toString().equals("durations.csv")) assertWellFormed(f);
+    }
+
+    /** data/durations.csv, the main job's times: its own columns, a number of seconds in each row, a whole job among them. */
+    @Test
+    void durationsAreWellFormed() throws Exception {
+        List<List<String>> rows = Steps.csv(Runs.dataDir().resolve("durations.csv"));
+        assertEquals(Durations.COLUMNS, rows.get(0));
+        for (List<String> row : rows.subList(1, rows.size())) {
+            assertEquals(Durations.COLUMNS.size(), row.size(), row.toString());
+            Instant.parse(row.get(0));
+            assertTrue(Double.parseDouble(row.get(Durations.COLUMNS.indexOf("seconds"))) >= 0, row.toString());
+            assertTrue(Set.of("true", "false").contains(row.get(Durations.COLUMNS.indexOf("ok"))), row.toString());
+        }
+        assertTrue(rows.stream().anyMatch(r -> r.get(2).equals("steps")), "a whole job's steps, which the article quotes");
+        // The README quotes the newest warm job, whole and its steps together, from this file.
+        String readme = Files.readString(Runs.dataDir().resolveSibling("README.md"));
+        for (String step : List.of("article", "steps")) {
+            List<String> newest = rows.stream().filter(r -> r.get(2).equals(step) && r.get(6).equals("0") && r.get(5).equals("true"))
+                    .reduce((a, b) -> b).orElseThrow();
+            String said = (step.equals("article") ? "the whole job " : "steps ") + Figures.minutes(Double.parseDouble(newest.get(4)));
+            assertTrue(readme.contains(said), "README.md should say '" + said + "' (data/durations.csv, " + newest.get(0) + ")");
+        }
     }
 
     @Test

@@ -165,6 +165,7 @@ class InputTest {
         String out = Files.readString(log);
         assertEquals(exit, p.exitValue(), "exit on SIG" + signal + " (128 + signal number): " + out);
         assertTrue(out.contains("stopped early: interrupted"), out);
+        assertTrue(out.strip().lines().reduce((a, b) -> b).orElse("").startsWith("INTERRUPTED, what ran so far: SHORT of the budget: "), out);
         assertFalse(out.contains("Exception"), out);
         var row = Steps.lastRow(csv);
         assertEquals("interrupted", row.get("stop"));

@@ -1,4 +1,6 @@
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -32,9 +34,11 @@ class LauncherTest {
         return new Result(p.exitValue(), out);
     }
 
-    @Test
-    void hwm1AliasShowsTheLossAndExitsZero() throws Exception {
-        Result r = jbang("hwm1", "--no-record", "--time-limit", "60");
+    /** The command people are told, `jbang run hwm1.java`, from the root (a catalog alias has the file's name) and scripts/. */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "scripts"})
+    void jbangRunHwm1JavaShowsTheLossAndExitsZero(String folder) throws Exception {
+        Result r = jbangIn(ROOT.resolve(folder), java.util.Map.of(), "run", "hwm1.java", "--no-record", "--time-limit", "60");
         assertEquals(Lab.SHOWN, r.code(), r.out());
         assertTrue(r.out().strip().lines().reduce((a, b) -> b).orElse("").matches(
                 "LOST reply \\d+ after \\d+ round trips \\(REP send returned true\\)"), r.out());
@@ -65,6 +69,41 @@ class LauncherTest {
             String name = f.getName().replace(".java", "");
             assertTrue(catalog.contains("\"" + name + "\": {\n      \"script-ref\": \"scripts/" + f.getName() + "\",\n      \"description\": \""),
                     "alias with description for " + f.getName());
+        }
+        // And one named like the file, for every step and pattern, so that `jbang run NAME.java` works from the root.
+        File[] patterns = ROOT.resolve("scripts/patterns").toFile().listFiles((d, n) -> n.endsWith(".java"));
+        assertNotNull(patterns);
+        for (File f : java.util.stream.Stream.concat(java.util.Arrays.stream(scripts), java.util.Arrays.stream(patterns)).toList())
+            assertTrue(catalog.contains("\"" + f.getName() + "\": {\n      \"script-ref\": \"" + ROOT.relativize(f.toPath()) + "\""),
+                    "alias named " + f.getName());
+    }
+
+    /** Maven as the user set it up: a local repository elsewhere than ~/.m2 (MAVEN_OPTS) still gives the kit its jar. */
+    @Test
+    void mavenFetchesIntoTheKitsFolderWhereverTheLocalRepositoryIs() throws Exception {
+        Path repo = Files.createTempDirectory("m2-elsewhere"), jars = Files.createTempDirectory("jars");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), "LauncherTest$Fetch", "org.slf4j:slf4j-api:2.0.17", jars.toString())
+                    .redirectErrorStream(true);
+            pb.environment().put("MAVEN_OPTS", "-Dmaven.repo.local=" + repo);
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(300, TimeUnit.SECONDS), "Maven did not finish");
+            assertEquals(0, p.exitValue(), out);
+            assertEquals(jars.resolve("slf4j-api-2.0.17.jar").toString(), out.strip());
+            assertTrue(Files.size(jars.resolve("slf4j-api-2.0.17.jar")) > 10_000, "the jar itself");
+            assertTrue(Files.exists(repo.resolve("org/slf4j/slf4j-api/2.0.17/slf4j-api-2.0.17.jar")), "Maven used the repository it was told");
+        } finally {
+            Runs.deleteTree(repo);
+            Runs.deleteTree(jars);
+        }
+    }
+
+    /** Maven.jar in a JVM of its own, whose Maven sees the test's MAVEN_OPTS. */
+    static class Fetch {
+        public static void main(String... args) {
+            System.out.println(Maven.jar(args[0], Path.of(args[1])));
         }
     }
 }

@@ -71,7 +71,7 @@ class PatternsTest {
     void everyPatternHasACatalogAlias() throws Exception {
         String catalog = Files.readString(ROOT.resolve("jbang-catalog.json"));
         try (Stream<Path> patterns = Files.list(ROOT.resolve("scripts/patterns"))) {
-            for (Path p : patterns.toList())
+            for (Path p : patterns.filter(f -> f.toString().endsWith(".java")).toList())   // the Python twins run with python3
                 assertTrue(catalog.contains("\"script-ref\": \"scripts/patterns/" + p.getFileName() + "\""), p.toString());
         }
     }

@@ -7,12 +7,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Runs a step in this JVM, as a user would from the command line, and keeps what it printed. */
+/**
+ * Runs a step in this JVM, as a user would from the command line, and keeps what it printed. Every run that ends with
+ * a verdict (exit 0, 1 or 130) is checked here: the verdict's first word agrees with the exit code (Lab.VERDICT_WORDS),
+ * so that no test of any step can pass while the step prints OK and exits 1.
+ */
 record Steps(int code, String out, String err) {
     static Steps run(Object step, Map<String, String> defaults, String... args) {
         StringWriter out = new StringWriter(), err = new StringWriter();
         int code = Lab.execute(step, args, defaults, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Steps(code, out.toString(), err.toString());
+        Steps r = new Steps(code, out.toString(), err.toString());
+        boolean help = List.of(args).contains("--help") || List.of(args).contains("--version");   // usage text, no verdict
+        if (!help && Lab.VERDICT_WORDS.containsKey(code) && !Lab.agrees(code, r.verdict()))
+            throw new AssertionError("exit " + code + " with the verdict '" + r.verdict() + "'");
+        return r;
     }
 
     /** The verdict: the last line of the output. */

@@ -29,7 +29,8 @@ import java.util.stream.Stream;
 
 public class run {
     static final List<Class<?>> ALL = List.of(StepsTest.class, FaultsTest.class, MechanismTest.class, ArticleTest.class, LibzmqTest.class, ProcessTest.class, InputTest.class, DataTest.class,
-            LauncherTest.class, PatternsTest.class, HostileTest.class, FixTest.class, PyzmqTest.class, NotebookTest.class);
+            LauncherTest.class, PatternsTest.class, HostileTest.class, FixTest.class, PyzmqTest.class, NotebookTest.class,
+            VerdictTest.class, FiguresTest.class, PyPatternsTest.class);
 
     /** A test class named on the command line, whether or not it is in ALL. */
     static Class<?> testClass(String name) {
@@ -74,7 +75,8 @@ public class run {
         System.out.printf("Slowest tests (suite %.0f s):%n", (s.getTimeFinished() - s.getTimeStarted()) / 1e3);
         seconds.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(10)
                 .forEach(e -> System.out.printf("  %6.1f s  %s%n", e.getValue(), e.getKey()));
-        long failed = s.getTestsFailedCount();
+        // A class whose set-up (@BeforeAll) failed runs none of its tests: that counts as a failure too.
+        long failed = s.getTestsFailedCount() + s.getContainersFailedCount();
         long skipped = s.getTestsSkippedCount() + s.getTestsAbortedCount();
         System.out.printf("%d passed, %d failed, %d skipped%n", s.getTestsSucceededCount(), failed, skipped);
         System.exit(failed == 0 && s.getTestsSucceededCount() > 0 ? 0 : 1);

@@ -43,7 +43,7 @@ final class FirstLoss {
         if (lossy == 0) return step.verdict(Lab.NOT_SHOWN, "NO LOSS in any of %d runs", done);
         long[] seen = Arrays.copyOf(firstLoss, lossy);
         return step.verdict(lossy == runs ? Lab.SHOWN : Lab.NOT_SHOWN,
-                "LOST a reply in %d of %d runs; round trips to the first loss: median %.0f, min %.0f, max %.0f",
-                lossy, done, Stats.percentile(seen, 50), Stats.percentile(seen, 0), Stats.percentile(seen, 100));
+                "%s a reply in %d of %d runs; round trips to the first loss: median %.0f, min %.0f, max %.0f",
+                lossy == runs ? "LOST" : "MIXED: lost", lossy, done, Stats.percentile(seen, 50), Stats.percentile(seen, 0), Stats.percentile(seen, 100));
     }
 }

@@ -5,6 +5,7 @@ import org.zeromq.ZMQException;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +14,21 @@ import java.util.concurrent.TimeUnit;
 public final class Lab {
     /** Exit codes, the same for every step (README: "Exit codes"). */
     public static final int SHOWN = 0, NOT_SHOWN = 1, USAGE = 2, FAILED = 3, INTERRUPTED = 130;
+
+    /**
+     * The first words a verdict may begin with, by exit code (README: "Exit codes"), so that a verdict and its code never
+     * tell different stories. LOST is a success where the claim is a loss (hwm1) and a failure where it is none (hwm2).
+     */
+    public static final Map<Integer, List<String>> VERDICT_WORDS = Map.of(
+            SHOWN, List.of("OK", "LOST", "SHOWN", "FIXED", "SURVIVED", "SERVED"),
+            NOT_SHOWN, List.of("LOST", "NO LOSS", "SHORT", "MIXED", "NOT", "FAILED", "DID NOT SURVIVE", "STOPPED", "PARTIAL"),
+            INTERRUPTED, List.of("INTERRUPTED", "SERVED"));   // a --role rep server's usual end is Ctrl-C or SIGTERM
+
+    /** Whether a verdict line begins with a word that goes with its exit code. */
+    public static boolean agrees(int code, String verdict) {
+        return VERDICT_WORDS.getOrDefault(code, List.of()).stream()
+                .anyMatch(w -> verdict.startsWith(w) && (verdict.length() == w.length() || !Character.isLetter(verdict.charAt(w.length()))));
+    }
 
     private static volatile boolean interrupted;
     private static final CountDownLatch finished = new CountDownLatch(1);

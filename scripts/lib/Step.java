@@ -140,12 +140,18 @@ public abstract class Step implements Callable<Integer> {
         Path file = csv();
         if (lab.noRecord || file == null) return;
         Runs.append(file, columns(), Runs.row(name(), settings, fields));
-        say("I", "recorded in %s", Runs.shown(file));
+        if (recorded++ == 0) say("I", "recorded in %s", Runs.shown(file));   // once, not after every run of the step
     }
 
-    /** The one-line verdict, last line of the output, and the exit code that goes with it. */
+    private int recorded;
+
+    /**
+     * The one-line verdict, last line of the output, and the exit code that goes with it (its first word agrees with
+     * the code: Lab.VERDICT_WORDS). A run stopped by Ctrl-C or SIGTERM says so first, whatever it saw until then.
+     */
     protected int verdict(int code, String format, Object... args) {
-        out().println(String.format(format, args));
+        String line = String.format(format, args);
+        out().println(Lab.interrupted() && !line.startsWith("SERVED") ? "INTERRUPTED, what ran so far: " + line : line);
         out().flush();
         return Lab.interrupted() ? Lab.INTERRUPTED : code;
     }

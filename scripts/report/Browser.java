@@ -163,7 +163,21 @@ final class Browser implements AutoCloseable {
 
     /** A PNG of the whole page. */
     void screenshot(Path png) throws Exception {
-        JsonObject r = call(session, "Page.captureScreenshot", "{\"format\":\"png\",\"captureBeyondViewport\":true}");
+        capture(png, "\"captureBeyondViewport\":true");
+    }
+
+    /**
+     * A PNG of the first element matching the selector, scrolled into the window (a long page is taller than Chromium
+     * can capture in one piece): what a reader sees of it, up to the window's height.
+     */
+    void screenshot(Path png, String selector) throws Exception {
+        String box = eval("(e => { e.scrollIntoView(); const r = e.getBoundingClientRect(); return JSON.stringify({x: r.left + scrollX, "
+                + "y: r.top + scrollY, width: r.width, height: Math.min(r.height, innerHeight), scale: 1}); })(document.querySelector('" + selector + "'))");
+        capture(png, "\"clip\":" + box);
+    }
+
+    private void capture(Path png, String options) throws Exception {
+        JsonObject r = call(session, "Page.captureScreenshot", "{\"format\":\"png\"," + options + "}");
         Files.createDirectories(png.toAbsolutePath().getParent());
         Files.write(png, Base64.getDecoder().decode(r.get("data").getAsString()));
     }

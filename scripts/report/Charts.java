@@ -100,8 +100,7 @@ final class Charts {
      * a green dot where none was, nothing where the sweep has no cell. Hover: the rate and its 95% interval.
      */
     static Chart sweepMap(Data d) {
-        Table all = d.all("sweep");
-        Table cells = latestSweep(all.where(all.stringColumn("library_version").containsString("+").flip(0, all.rowCount())));
+        Table cells = releasedSweep(d);
         List<String> xs = new ArrayList<>(), ys = new ArrayList<>();
         for (String t : TRANSPORTS)
             for (double h : cells.doubleColumn("hwm").unique().asList().stream().sorted().toList()) xs.add(column(t, h));
@@ -155,6 +154,15 @@ final class Charts {
 
     private static final Map<String, String> CARRIER = Map.of("rep-sndhwm", "REP SNDHWM", "rep-rcvhwm", "REP RCVHWM",
             "req-sndhwm", "REQ SNDHWM", "req-rcvhwm", "REQ RCVHWM", "all", "all four");
+
+    /**
+     * Every cell of the newest full sweep of the library as released, its workaround cells included: what the heatmap,
+     * the table under it and the article's sweep figures show.
+     */
+    static Table releasedSweep(Data d) {
+        Table all = d.all("sweep");
+        return latestSweep(all.where(all.stringColumn("library_version").containsString("+").flip(0, all.rowCount())));
+    }
 
     /** The rows of the newest sweep that ran its full matrix (not a --quick one). */
     static Table latestSweep(Table sweep) {

@@ -52,7 +52,7 @@ final class Directives {
     String table(String name) {
         return edition.table(switch (name) {
             case "sweep" -> "<details class=\"table\"><summary>" + edition.word("The full table: every cell of the sweep") + "</summary><div class=\"table-wrap\">"
-                    + Tables.sweep(Charts.latestSweep(data.table(name))) + "</div></details>";
+                    + Tables.sweep(Charts.releasedSweep(data)) + "</div></details>";
             case "advice" -> Tables.advice(data);
             case "fixes" -> Tables.fixes(data);
             case "hostile" -> Tables.hostile(data);

@@ -64,8 +64,9 @@ final class Figures {
         if (d.has("bench")) patchedRate(d.all("bench"));
         if (d.has("compare")) compare(d);
         if (d.has("anatomy")) anatomy(d.table("anatomy"));
-        if (d.has("sweep")) sweep(Charts.latestSweep(d.table("sweep")));
+        if (d.has("sweep")) sweep(Charts.releasedSweep(d));
         if (d.has("bench")) bench(d.table("bench"));
+        durations(d.dir.resolve("durations.csv"));
         if (d.has("hwm1")) {
             Table t = d.table("hwm1");
             put("env.java", String.join(", ", t.stringColumn("java").unique().asList()));
@@ -85,7 +86,7 @@ final class Figures {
 
     private void put(String name, String value) { values.put(name, value); }
 
-    static String count(double v) { return String.format(Locale.ROOT, "%,d", (long) v); }
+    static String count(double v) { return String.format(Locale.ROOT, "%,d", Math.round(v)); }
 
     static String rate(double v) { return v == 0 ? "0" : String.format(Locale.ROOT, "%.1e", v).replace("e-0", "e-"); }
 
@@ -196,7 +197,9 @@ final class Figures {
         double stock = rate(run, "kit-tcp");
         put("fix.patched.bench_id", id);
         put("fix.patched.rate_ratio", String.format(Locale.ROOT, "%.2f", rate(run, "kit-tcp-patched") / stock));
-        put("fix.patched.hwm1_rate_ratio", String.format(Locale.ROOT, "%.2f", rate(run, "kit-tcp-hwm1-patched") / stock));
+        // Each ratio compares two variants that differ in one thing: the library (both at HWM 1000, where the patch never
+        // acts), or the mark (both patched). The released library has no lossless HWM-1 lockstep to compare with.
+        put("fix.patched.hwm1_rate_ratio", String.format(Locale.ROOT, "%.2f", rate(run, "kit-tcp-hwm1-patched") / rate(run, "kit-tcp-patched")));
         put("fix.patched.stock_rate", count(stock));
         put("fix.patched.forks", count(run.doubleColumn("forks").max()));
         put("fix.patched.p50", Runs.number(p50(run, "kit-tcp-patched")));
@@ -284,10 +287,38 @@ final class Figures {
         put("sweep.confirmed", count(t.doubleColumn("confirmed_drops").sum()));
         put("sweep.losses", count(t.doubleColumn("losses").sum()));
         put("sweep.seconds", Runs.number(t.doubleColumn("time_limit_s").max()));
+        put("sweep.duration", minutes(t.doubleColumn("elapsed_s").sum()));   // its cells' measuring time, set-up not counted
         for (String load : List.of("idle", "busy-core")) {
             Table l = t.where(t.stringColumn("load").isEqualTo(load));
             put("sweep." + load + ".cells", count(l.rowCount()));
         }
+    }
+
+    /**
+     * How long the main job's steps took together (data/durations.csv, rows "steps"): job.warm, the newest run in which
+     * every step passed and JBang built no script, with its date; job.cold, the newest in which it had to build them.
+     */
+    private void durations(java.nio.file.Path file) {
+        if (!java.nio.file.Files.isRegularFile(file)) return;
+        List<List<String>> rows;
+        try {
+            rows = Runs.read(file);
+        } catch (java.io.IOException e) {
+            throw new LabException("cannot read " + Runs.shown(file));
+        }
+        List<String> h = rows.get(0);
+        for (List<String> r : rows.subList(1, rows.size())) {   // oldest first: the newest of each kind is put last
+            if (!r.get(h.indexOf("step")).equals("steps") || !r.get(h.indexOf("ok")).equals("true")) continue;
+            String kind = Long.parseLong(r.get(h.indexOf("scripts_built"))) == 0 ? "job.warm" : "job.cold";
+            put(kind, minutes(Double.parseDouble(r.get(h.indexOf("seconds")))));
+            put(kind + ".date", r.get(h.indexOf("timestamp")).substring(0, 10));
+        }
+    }
+
+    /** "6 min 35 s", "48 s". */
+    static String minutes(double seconds) {
+        long s = Math.round(seconds);
+        return s < 60 ? s + " s" : s / 60 + " min " + s % 60 + " s";
     }
 
     /** The newest benchmark run, by variant, and the kit/raw ratios. */
@@ -306,6 +337,7 @@ final class Figures {
             if (raw.rowCount() > 0 && kit.rowCount() > 0)
                 put("bench.ratio." + tr, String.format(Locale.ROOT, "%.2f", kit.doubleColumn("rate_median").get(0) / raw.doubleColumn("rate_median").get(0)));
         }
+        put("bench.id", t.stringColumn("bench_id").get(0));
         put("bench.forks", Runs.number(t.doubleColumn("forks").max()));
         put("bench.iterations", Runs.number(t.doubleColumn("iterations").max()));
         put("bench.seconds", Runs.number(t.doubleColumn("iteration_s").max()));

@@ -63,7 +63,7 @@ final class Page {
         String js = c.figure().asJavascript(c.id()).replace("<script>", "").replace("</script>", "")
                 .replaceAll("(?m)^\\s*width: \\d+,\\s*$", "")
                 .replace("Plotly.newPlot(target_" + c.id() + ", data, layout)",
-                        "Plotly.newPlot(target_" + c.id() + ", hwmData(data), hwmLayout(layout), {responsive: true, displaylogo: false})");
+                        "return Plotly.newPlot(target_" + c.id() + ", hwmData(data), hwmLayout(layout), {responsive: true, displaylogo: false, displayModeBar: false})");
         String caption = escape(c.caption());
         if (edition != null) { js = edition.chart(js); caption = edition.chart(caption); }
         return "<figure class=\"chart\" id=\"figure-" + c.id() + "\">" + c.figure().divString(c.id())
@@ -104,11 +104,43 @@ final class Page {
               delete l.width; l.autosize = true;
               l.legend = Object.assign({orientation: 'h', x: 0, xanchor: 'left', y: 1.02, yanchor: 'bottom'}, l.legend || {});
               l.margin = Object.assign({l: 10, r: 10, t: 100, b: 10}, l.margin || {});
+              l.xaxis = l.xaxis || {}; l.yaxis = l.yaxis || {};   // an axis the chart left unset still makes room for its labels
+              if (typeof l.title === 'string') l.title = {text: hwmWrap(l.title)};
               for (const k of Object.keys(l)) if (/^[xy]axis\\d*$/.test(k)) {
                 l[k].automargin = true;
                 if (l[k].type === 'log') l[k].dtick = 1;   // powers of ten only: the 2s and 5s between them collide
               }
               return l;
+            };
+            // A long title on lines of at most ~44 characters (Chinese: 22), so that it fits a phone before anything widens.
+            window.hwmWrap = function (text) {
+              const cjk = /[\u3000-\u9fff\uff00-\uffef]/.test(text), max = cjk ? 22 : 44, lines = [];
+              let line = '';
+              for (const word of cjk ? text.match(/[\u3000-\u9fff\uff00-\uffef]|[^\u3000-\u9fff\uff00-\uffef]+/g) : text.split(' ')) {
+                const next = line === '' ? word : line + (cjk ? '' : ' ') + word;
+                if (line !== '' && next.length > max) { lines.push(line); line = word; } else line = next;
+              }
+              return lines.concat(line === '' ? [] : [line]).join('<br>');
+            };
+            // After drawing, and after each change of the window's width: a chart whose labels collide or stick out of its
+            // figure is widened (its figure then scrolls sideways on a small screen), until every label has room.
+            window.hwmCrowded = function (gd) {
+              const svg = gd.querySelector('svg.main-svg').getBoundingClientRect(), texts = [...gd.querySelectorAll('svg text')]
+                .filter(t => t.textContent.trim() !== '').map(t => t.getBoundingClientRect()).filter(r => r.width > 0);
+              if (texts.some(r => r.left < svg.left - 1 || r.right > svg.right + 1 || r.top < svg.top - 1 || r.bottom > svg.bottom + 1)) return true;
+              const ticks = [...gd.querySelectorAll('g.xtick text')].map(t => t.getBoundingClientRect()).filter(r => r.width > 0);
+              return ticks.some((a, i) => ticks.slice(i + 1).some(b => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1));
+            };
+            window.hwmFit = async function () {
+              for (const gd of document.querySelectorAll('figure.chart > div.js-plotly-plot')) {
+                gd.style.minWidth = '';
+                await Plotly.Plots.resize(gd);
+                for (let i = 0; i < 12 && hwmCrowded(gd); i++) {
+                  gd.style.minWidth = Math.ceil(gd.getBoundingClientRect().width * 1.15) + 'px';
+                  await Plotly.Plots.resize(gd);
+                }
+              }
+              document.documentElement.dataset.fitted = String(window.innerWidth);
             };
             // A heatmap's colour bar lies in a row above the plot, right of the legend, instead of taking width beside it.
             window.hwmData = function (d) {
@@ -138,7 +170,10 @@ final class Page {
               const s = document.createElement('script');
               s.textContent = js;
               document.head.appendChild(s);
-              for (const draw of window.hwmCharts) draw();
+              await Promise.all(window.hwmCharts.map(draw => draw()));
+              await hwmFit();
+              let resized;
+              addEventListener('resize', () => { clearTimeout(resized); resized = setTimeout(hwmFit, 200); });
               document.documentElement.dataset.charts = String(window.hwmCharts.length);
             })().catch(e => { console.error('charts not drawn: ' + e); document.documentElement.dataset.charts = 'failed'; });
             """;
@@ -151,7 +186,7 @@ final class Page {
             pre.output { background: #0d1117; color: #e6edf3; } pre.output code { color: #e6edf3; }
             table { border-collapse: collapse; margin: 1rem 0; font-size: .9rem; } th, td { border: 1px solid #d0d7de; padding: .3rem .6rem; text-align: right; }
             th { background: #f6f8fa; } td:first-child, th:first-child { text-align: left; }
-            figure.chart { margin: 1.5rem 0; } figure.chart > div { width: 100%; } figcaption { font-size: .85rem; color: #57606a; }
+            figure.chart { margin: 1.5rem 0; overflow-x: auto; } figure.chart > div { width: 100%; } figcaption { font-size: .85rem; color: #57606a; }
             details.table > summary { cursor: pointer; color: #0969da; margin: .5rem 0; } .table-wrap { overflow-x: auto; }
             p.reproduce { font-size: .9rem; background: #fff8c5; padding: .4rem .8rem; border-radius: 6px; }
             nav.toc { background: #f6f8fa; padding: .5rem 1.5rem; border-radius: 6px; } nav.toc ul { margin: .2rem 0; }

@@ -12,12 +12,12 @@ final class Tables {
         List<String[]> rows = new ArrayList<>();
         for (Row r : cells)
             rows.add(new String[] {r.getString("transport"), r.getString("carrier"), Runs.number(r.getDouble("hwm")),
-                    r.getString("set_when"), r.getString("load"), Figures.count(r.getDouble("trials")),
+                    r.getString("set_when"), r.getString("load"), r.getString("workaround"), Figures.count(r.getDouble("trials")),
                     Figures.count(r.getDouble("round_trips")), Figures.count(r.getDouble("losses")),
                     Figures.count(r.getDouble("confirmed_drops")), Figures.rate(r.getDouble("loss_rate")),
                     Figures.rate(r.getDouble("loss_rate_low")) + " to " + Figures.rate(r.getDouble("loss_rate_high")),
                     r.isMissing("first_loss_median") ? "" : Figures.count(r.getDouble("first_loss_median"))});
-        return html("sweep", List.of("transport", "option carrying the limit", "HWM", "set", "load", "trials", "round trips",
+        return html("sweep", List.of("transport", "option carrying the limit", "HWM", "set", "load", "workaround", "trials", "round trips",
                 "lost", "confirmed drops", "loss rate", "95% interval", "median first loss"), rows);
     }
 
