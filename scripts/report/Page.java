@@ -146,7 +146,7 @@ final class Page {
             window.hwmData = function (d) {
               for (const t of d) if (t.type === 'heatmap')
                 t.colorbar = {orientation: 'h', x: 1, xanchor: 'right', y: 1.02, yanchor: 'bottom', len: 0.35, thickness: 10,
-                              title: {text: 'log10 rate', side: 'top'}};
+                              title: {text: document.documentElement.lang.startsWith('zh') ? '丢失率的 log10' : 'log10 rate', side: 'top'}};
               return d;
             };
             """;
