@@ -4,10 +4,11 @@
 # libzmq issue 4750). The twin of SilentDrop.java, which shows the same on JeroMQ.
 #
 # A REQ thread and a REP thread loop request/reply in strict lockstep. With SNDHWM=1 on the REP socket,
-# sooner or later a reply never arrives although REP's send() raised no error for it. Why: REP's send()
-# checks the pipe against the count of replies the peer has read, and libzmq updates that count from a
-# command in the socket's mailbox, which recv() does not read when a request is already waiting. With a
-# stale count a pipe of one looks full, and the ROUTER under the REP drops the reply without a word.
+# sooner or later a reply never arrives although REP's send() raised no error for it. Why: REP's recv()
+# already writes the reply's envelope (libzmq rep_t::xrecv through router_t::xsend), checking the pipe
+# against the count of replies the peer has read; libzmq updates that count from a command in the
+# socket's mailbox, which recv() does not read when a request is already waiting. With a stale count a
+# pipe of one looks full, the envelope is dropped, and with it the reply that send() passes on later.
 #
 # Run:  python3 silent_drop.py      (SNDHWM=1: exit 0 once a reply was lost, usually within seconds)
 #       python3 silent_drop.py 2    (SNDHWM=2, the advice given in issue 2040: libzmq loses a reply there too,

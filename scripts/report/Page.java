@@ -47,8 +47,9 @@ final class Page {
     static String code(String path, boolean whole, String code, Edition e) {
         return "<div class=\"code\"><div class=\"code-head\"><code>" + escape(path) + "</code> <span>"
                 + (!whole ? e.word("excerpt") : path.endsWith(".java") ? e.word("the whole file: copy it and run it with") + " <code>jbang run</code>"
+                : path.endsWith(".py") ? e.word("the whole file: copy it and run it with") + " <code>python3</code>"
                 : e.word("the whole file")) + "</span><button type=\"button\" class=\"copy\">" + e.word("Copy") + "</button></div>"
-                + "<pre><code class=\"language-" + (path.endsWith(".patch") ? "diff" : path.endsWith(".c") ? "c" : "java") + "\">"
+                + "<pre><code class=\"language-" + (path.endsWith(".patch") ? "diff" : path.endsWith(".c") ? "c" : path.endsWith(".py") ? "python" : "java") + "\">"
                 + escape(code) + "</code></pre></div>\n";
     }
 
