@@ -127,6 +127,9 @@ class ArticleTest {
                         "charts fitted at " + width + " px");
                 assertEquals("[]", b.eval(OUTSIDE), name + " at " + width + " px: labels outside their figure");
                 assertEquals("[]", b.eval(OVERLAPS), name + " at " + width + " px: overlapping tick labels");
+                // Nothing makes the page wider than the screen: wide charts and tables scroll inside their own box.
+                assertEquals("[]", b.eval("JSON.stringify([...document.body.children].filter(e => e.getBoundingClientRect().right > innerWidth + 1)"
+                        + ".map(e => e.tagName + (e.id ? '#' + e.id : '') + ' ' + (e.className || '')))"), name + " at " + width + " px: wider than the screen");
                 for (String id : ids) b.screenshot(ROOT.resolve("build/charts/" + name + "-" + width + "/" + id + ".png"), "#" + id);
             }
             b.size(1280, 900);

@@ -116,8 +116,9 @@ class FiguresTest {
         noLoss(f, "hwm2", where(released("hwm2"), r -> r.d("rep_sndhwm") == 2));
         noLoss(f, "baseline", where(released("baseline"), r -> r.d("rep_sndhwm") == 1000 && r.d("rep_rcvhwm") == 1000
                 && r.d("req_sndhwm") == 1000 && r.d("req_rcvhwm") == 1000));
-        fixes(f, "jeromq", read("hwm1"));
-        fixes(f, "libzmq", read("libzmq"));
+        fixes(f, "jeromq", fixRuns("JeroMQ"));
+        fixes(f, "libzmq", fixRuns("libzmq"));
+        fixes(f, "pyzmq", where(read("pyzmq"), r -> r.d("cpus") > 1));   // both layouts together
         patchedCost(f, read("bench"));
         compare(f, released("compare"));
         anatomy(f, released("anatomy"));
@@ -173,11 +174,19 @@ class FiguresTest {
     }
 
     /**
-     * The fixes on one library, REQ and REP threads in one process on two cores (as in the fixes table): the patched
-     * library, ZMQ_EVENTS read twice (on the released library), each over every condition it ran in; read once, over tcp.
+     * The runs of a library the fixes table shows, on two cores: JeroMQ and libzmq with REQ and REP threads in one
+     * process; pyzmq as threads of one interpreter ("pyzmq, threads") or two processes ("pyzmq, processes").
      */
-    static void fixes(Map<String, String> f, String library, List<Row> all) {
-        List<Row> t = where(all, r -> r.d("processes") == 1 && r.d("cpus") > 1);
+    static List<Row> fixRuns(String library) throws IOException {
+        if (library.startsWith("pyzmq, ")) return where(read("pyzmq"), r -> r.d("cpus") > 1 && r.s("mode").equals(library.substring(7)));
+        return where(read(library.equals("JeroMQ") ? "hwm1" : "libzmq"), r -> r.d("processes") == 1 && r.d("cpus") > 1);
+    }
+
+    /**
+     * The fixes on one library, in the runs the fixes table shows: the patched library, ZMQ_EVENTS read twice (on the
+     * released library), each over every condition it ran in; read once, over tcp.
+     */
+    static void fixes(Map<String, String> f, String library, List<Row> t) {
         List<Row> patched = where(t, r -> fixOf(r).equals("patched")), events = where(t, r -> fixOf(r).equals("events"));
         String p = library.equals("jeromq") ? "fix.patched" : "fix.patched." + library;
         if (!patched.isEmpty()) { noLoss(f, p, patched); f.put(p + ".conditions", count(conditions(patched))); }
@@ -185,6 +194,9 @@ class FiguresTest {
         List<Row> once = where(t, r -> fixOf(r).equals("events-once") && r.s("transport").equals("tcp"));
         if (once.isEmpty()) return;
         long[] first = once.stream().filter(r -> r.d("lost") > 0).mapToLong(r -> r.l("first_loss")).toArray();
+        long lost = sum(once, "lost"), tried = sum(once, "round_trips") + lost;
+        f.put("fix.once." + library + ".tried", count(tried));
+        f.put("fix.once." + library + ".bound", rate(lost == 0 ? zeroEventBound(tried) : interval95(tried, lost)[1]));
         f.put("fix.once." + library + ".runs", count(once.size()));
         f.put("fix.once." + library + ".lossy", count(first.length));
         f.put("fix.once." + library + ".median", first.length == 0 ? "none" : count(nearestRank(first, 50)));
@@ -196,8 +208,8 @@ class FiguresTest {
         return plus ? (r.s("workaround").equals("none") ? "patched" : "") : r.s("workaround");
     }
 
-    static long conditions(List<Row> rows) {
-        return rows.stream().map(r -> r.s("transport") + "|" + r.s("load") + "|" + r.s("rep_sndhwm")).distinct().count();
+    static long conditions(List<Row> rows) {   // transport, load, REP SNDHWM and the process layout
+        return rows.stream().map(r -> r.s("transport") + "|" + r.s("load") + "|" + r.s("rep_sndhwm") + "|" + r.s("processes")).distinct().count();
     }
 
     /**
@@ -493,13 +505,13 @@ class FiguresTest {
     }
 
     /**
-     * Each fix beside the library as released, in every condition (transport, load, REP SNDHWM) where a fix ran: REQ
-     * and REP threads in one process on two cores, from the hwm1 and libzmq runs.
+     * Each fix beside the library as released, in every condition (transport, load, REP SNDHWM) where a fix ran, in the
+     * runs of fixRuns: the hwm1, libzmq and pyzmq runs.
      */
     static Table fixesTable() throws IOException {
         List<List<String>> rows = new ArrayList<>();
-        for (String library : List.of("JeroMQ", "libzmq")) {
-            List<Row> t = where(read(library.equals("JeroMQ") ? "hwm1" : "libzmq"), r -> r.d("processes") == 1 && r.d("cpus") > 1);
+        for (String library : List.of("JeroMQ", "libzmq", "pyzmq, threads", "pyzmq, processes")) {
+            List<Row> t = fixRuns(library);
             Set<List<String>> conditions = new LinkedHashSet<>();
             for (Row r : t) if (!fixOf(r).equals("none") && !fixOf(r).isEmpty()) conditions.add(List.of(r.s("transport"), r.s("load"), r.s("rep_sndhwm")));
             for (List<String> c : conditions)
@@ -565,8 +577,9 @@ class FiguresTest {
             if (!row.get(8).equals("0")) continue;
             claims++;
             Predicate<Row> same = r -> r.s("transport").equals(row.get(2)) && r.s("load").equals(row.get(3)) && fixOf(r).equals(fix);
-            List<Row> lossy = where(read(row.get(0).equals("JeroMQ") ? "hwm1" : "libzmq"), r -> same.test(r)
-                    && r.d("rep_sndhwm") == Double.parseDouble(row.get(4)) && r.d("lost") > 0);
+            String mode = row.get(0).startsWith("pyzmq, ") ? row.get(0).substring(7) : null;
+            List<Row> lossy = where(read(row.get(0).equals("JeroMQ") ? "hwm1" : mode == null ? "libzmq" : "pyzmq"), r -> same.test(r)
+                    && r.d("rep_sndhwm") == Double.parseDouble(row.get(4)) && r.d("lost") > 0 && (mode == null || r.s("mode").equals(mode)));
             if (row.get(0).equals("JeroMQ"))
                 lossy.addAll(where(sweeps, r -> same.test(r) && r.d("hwm") == Double.parseDouble(row.get(4)) && r.d("losses") > 0));
             if (!lossy.isEmpty()) problems.add("fixes " + row + " says no loss, but the data has " + lossy.size() + " lossy runs: " + lossy.get(0));

@@ -53,9 +53,9 @@ final class Directives {
         return edition.table(switch (name) {
             case "sweep" -> "<details class=\"table\"><summary>" + edition.word("The full table: every cell of the sweep") + "</summary><div class=\"table-wrap\">"
                     + Tables.sweep(Charts.releasedSweep(data)) + "</div></details>";
-            case "advice" -> Tables.advice(data);
-            case "fixes" -> Tables.fixes(data);
-            case "hostile" -> Tables.hostile(data);
+            case "advice" -> "<div class=\"table-wrap\">" + Tables.advice(data) + "</div>";
+            case "fixes" -> "<div class=\"table-wrap\">" + Tables.fixes(data) + "</div>";
+            case "hostile" -> "<div class=\"table-wrap\">" + Tables.hostile(data) + "</div>";
             default -> throw new LabException("unknown table " + name);
         });
     }

@@ -59,8 +59,12 @@ final class Figures {
             retry(r.where(r.doubleColumn("kill_every").isEqualTo(0)));
             faults(r.where(r.doubleColumn("kill_every").isGreaterThan(0)));
         }
-        if (d.has("hwm1")) fixes(d.all("hwm1"), "jeromq");
-        if (d.has("libzmq")) fixes(d.all("libzmq"), "libzmq");
+        if (d.has("hwm1")) fixes(Tables.FIX_SOURCES.get(0).runs(d), "jeromq");
+        if (d.has("libzmq")) fixes(Tables.FIX_SOURCES.get(1).runs(d), "libzmq");
+        if (d.has("pyzmq")) {   // both layouts together: threads (one GIL) and processes
+            Table all = d.all("pyzmq");
+            fixes(all.where(all.doubleColumn("cpus").isGreaterThan(1)), "pyzmq");
+        }
         if (d.has("bench")) patchedRate(d.all("bench"));
         if (d.has("compare")) compare(d);
         if (d.has("anatomy")) anatomy(d.table("anatomy"));
@@ -125,12 +129,11 @@ final class Figures {
     }
 
     /**
-     * The fixes on one library, REQ and REP threads in one process: fix.patched.* (the patched JeroMQ), fix.events.LIB.*
-     * (ZMQ_EVENTS read twice before recv()), each summed over every transport, load and mark it ran with; and
-     * fix.once.LIB.* (read once), runs to the first loss.
+     * The fixes on one library, in the runs the fixes table shows (two cores): fix.patched.* (the patched JeroMQ),
+     * fix.events.LIB.* (ZMQ_EVENTS read twice before recv()), each summed over every transport, load and mark it ran
+     * with; and fix.once.LIB.* (read once), runs to the first loss over tcp.
      */
-    private void fixes(Table all, String library) {
-        Table t = all.where(all.doubleColumn("processes").isEqualTo(1));
+    private void fixes(Table t, String library) {
         Table patched = t.where(t.stringColumn("library_version").containsString("+").and(t.stringColumn("workaround").isEqualTo("none")));
         if (patched.rowCount() > 0) {   // fix.patched.* for JeroMQ, fix.patched.libzmq.* for libzmq
             String name = library.equals("jeromq") ? "fix.patched" : "fix.patched." + library;
@@ -145,8 +148,11 @@ final class Figures {
         Table once = t.where(t.stringColumn("workaround").isEqualTo("events-once").and(t.stringColumn("transport").isEqualTo("tcp")));
         if (once.rowCount() > 0) {
             Table lossy = once.where(once.doubleColumn("lost").isGreaterThan(0));
+            long lost = (long) once.doubleColumn("lost").sum(), tried = (long) once.doubleColumn("round_trips").sum() + lost;
             put("fix.once." + library + ".runs", count(once.rowCount()));
             put("fix.once." + library + ".lossy", count(lossy.rowCount()));
+            put("fix.once." + library + ".tried", count(tried));
+            put("fix.once." + library + ".bound", rate(lost == 0 ? Stats.zeroEventUpperBound(tried) : Stats.interval95(tried, lost)[1]));
             put("fix.once." + library + ".median", lossy.rowCount() == 0 ? "none"
                     : count(Stats.percentile(Arrays.stream(lossy.doubleColumn("first_loss").asDoubleArray()).mapToLong(v -> (long) v).toArray(), 50)));
         }
@@ -216,10 +222,10 @@ final class Figures {
         return v.rowCount() == 0 ? Double.NaN : v.doubleColumn("rate_median").get(0);
     }
 
-    /** How many transport × load × REP SNDHWM combinations a set of runs covers. */
+    /** How many transport × load × REP SNDHWM × process layout combinations a set of runs covers. */
     private static int conditions(Table t) {
         java.util.Set<String> seen = new java.util.HashSet<>();
-        for (var r : t) seen.add(r.getString("transport") + r.getString("load") + r.getDouble("rep_sndhwm"));
+        for (var r : t) seen.add(r.getString("transport") + r.getString("load") + r.getDouble("rep_sndhwm") + r.getDouble("processes"));
         return seen.size();
     }
 

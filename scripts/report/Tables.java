@@ -29,16 +29,24 @@ final class Tables {
         FIXES.put("patched", "patched library");
     }
 
-    /**
-     * Each fix beside the library as released, for every library, transport, load and REP SNDHWM a fix ran with
-     * (REQ and REP threads in one process, two cores), from the hwm1 and libzmq runs.
-     */
+    /** The runs of a library the fixes table and figures compare: on two cores, in the layout named. */
+    record FixSource(String library, String step, String mode) {
+        Table runs(Data d) {
+            Table all = d.all(step), t = all.where(all.doubleColumn("cpus").isGreaterThan(1));
+            return mode == null ? t.where(t.doubleColumn("processes").isEqualTo(1)) : t.where(t.stringColumn("mode").isEqualTo(mode));
+        }
+    }
+
+    /** JeroMQ and libzmq with REQ and REP threads in one process; pyzmq with them as threads (one GIL) or processes. */
+    static final List<FixSource> FIX_SOURCES = List.of(new FixSource("JeroMQ", "hwm1", null), new FixSource("libzmq", "libzmq", null),
+            new FixSource("pyzmq, threads", "pyzmq", "threads"), new FixSource("pyzmq, processes", "pyzmq", "processes"));
+
+    /** Each fix beside the library as released, for every library, transport, load and REP SNDHWM a fix ran with. */
     static String fixes(Data d) {
         List<String[]> rows = new ArrayList<>();
-        for (String step : List.of("hwm1", "libzmq")) {
-            if (!d.has(step)) continue;
-            Table all = d.all(step);
-            Table t = all.where(all.doubleColumn("processes").isEqualTo(1).and(all.doubleColumn("cpus").isGreaterThan(1)));
+        for (FixSource source : FIX_SOURCES) {
+            if (!d.has(source.step())) continue;
+            Table t = source.runs(d);
             java.util.Set<String> conditions = new java.util.TreeSet<>();
             for (Row r : t) if (!fix(r).equals("none")) conditions.add(r.getString("transport") + "|" + r.getString("load") + "|" + Runs.number(r.getDouble("rep_sndhwm")));
             for (String c : conditions) {
@@ -58,7 +66,7 @@ final class Tables {
                     }
                     if (chosen == 0) continue;
                     double[] ci = Stats.interval95(tried, lost);
-                    rows.add(new String[] {step.equals("hwm1") ? "JeroMQ" : "libzmq", FIXES.get(fix), k[0], k[1], k[2], Figures.count(chosen),
+                    rows.add(new String[] {source.library(), FIXES.get(fix), k[0], k[1], k[2], Figures.count(chosen),
                             Figures.count(lossy), Figures.count(tried), Figures.count(lost),
                             lost == 0 ? "< " + Figures.rate(ci[1]) : Figures.rate((double) lost / tried) + " (" + Figures.rate(ci[0]) + " to " + Figures.rate(ci[1]) + ")"});
                 }

@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# JeroMQ's own whole test suite, stock and patched (fix/jeromq/rep-stale-hwm*.patch), on one ref of a JeroMQ checkout:
+#
+#   fix/jeromq/upstream-suite.sh CHECKOUT REF        e.g.  fix/jeromq/upstream-suite.sh ~/src/jeromq v0.6.0
+#                                                           fix/jeromq/upstream-suite.sh ~/src/jeromq master
+#
+# CHECKOUT is a JeroMQ git repository (a work tree or a bare one); it is only read: REF is exported with
+# `git archive` twice into a temporary folder, once as it is (stock) and once with the patch for its layout
+# (src/ as in 0.6.0: rep-stale-hwm.patch; jeromq-core/ as on master: rep-stale-hwm-master.patch). The kit's
+# regression test fix/jeromq/TestRepStaleHwm.java is added to both trees. On each tree the whole suite runs once:
+#   mvn -B -ntp test -Dcheckstyle.skip -Djacoco.skip=true -Dmaven.test.failure.ignore=true [-pl jeromq-core -am]
+# (JeroMQ's Surefire configuration reruns a failing test up to 5 times itself). Then every test that failed on the
+# patched build is run again 3 times on each build (-Dtest=...), alternating patched and stock, and the verdict for
+# each is printed: it counts against the patch only if it failed on the patched build and passed on stock.
+# One row per build is appended to data/upstream.csv:
+#   timestamp,project,ref,commit,build,tests,failed,skipped,failing,seconds,java,compiler,os,cpus
+# (tests/failed/skipped from the Surefire reports, failed = failures + errors, failing = Class#method names,
+# space-separated; seconds = wall time of the whole-suite mvn command, compilation included).
+# Logs, reports and the rerun table are kept in build/upstream/jeromq-<ref>-<time>/ once a suite has started.
+#
+# Exit: 0 both suites ran, nothing counts against the patch and the regression test failed stock and passed patched;
+#       1 both suites ran (rows written) but a test counts against the patch or the regression test did not behave;
+#       2 usage; 3 bad input or the run could not be done (not a checkout, unknown ref, not a JeroMQ tree, patch does
+#       not apply, build fails, a command timed out, tool missing): one line on stderr, no row written.
+# Environment: SUITE_TIMEOUT (s, default 5400) bounds each whole-suite run, RERUN_TIMEOUT (s, default 1800) each
+# rerun, EXPORT_TIMEOUT (s, default 600) each git command; RERUNS (default 3); KEEP_TREES=1 keeps the trees.
+set -uo pipefail
+
+die() { echo "upstream-suite: $*" >&2; exit 3; }
+
+[ $# -eq 2 ] || { echo "usage: $0 CHECKOUT REF" >&2; exit 2; }
+checkout=$1
+ref=$2
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+SUITE_TIMEOUT=${SUITE_TIMEOUT:-5400}
+RERUN_TIMEOUT=${RERUN_TIMEOUT:-1800}
+EXPORT_TIMEOUT=${EXPORT_TIMEOUT:-600}
+RERUNS=${RERUNS:-3}
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+
+for tool in git mvn tar patch timeout "$JAVA"; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed"
+done
+[ -d "$checkout" ] || die "not a directory: $checkout"
+timeout "$EXPORT_TIMEOUT" git -C "$checkout" rev-parse --git-dir >/dev/null 2>&1 || die "not a git checkout: $checkout"
+commit=$(timeout "$EXPORT_TIMEOUT" git -C "$checkout" rev-parse --verify --quiet "$ref^{commit}") \
+    || die "unknown ref in $checkout: $ref"
+label=${ref#v}                                   # v0.6.0 -> 0.6.0, master -> master
+[ -f "$root/fix/jeromq/TestRepStaleHwm.java" ] || die "the kit's regression test is missing: fix/jeromq/TestRepStaleHwm.java"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/jeromq-suite.XXXXXX") || die "cannot create a temporary folder"
+logs=$tmp/logs                                  # kept in build/upstream/ once a suite has started
+saved=$root/build/upstream/jeromq-$label-$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$logs"
+keep_logs=0
+cleanup() {
+    if [ $keep_logs = 1 ]; then
+        mkdir -p "$(dirname "$saved")" && rm -rf "$saved.part" && cp -r "$logs" "$saved.part" && mv "$saved.part" "$saved"
+    fi
+    if [ "${KEEP_TREES:-0}" = 1 ]; then echo "I: trees kept in $tmp" >&2; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- the two trees --------------------------------------------------------------------------------------------------
+for build in stock patched; do
+    mkdir -p "$tmp/$build"
+    timeout "$EXPORT_TIMEOUT" git -C "$checkout" archive --format=tar "$commit" | tar -x -C "$tmp/$build" \
+        || die "cannot export $ref from $checkout"
+done
+if [ -d "$tmp/stock/jeromq-core/src/main/java/zmq" ]; then
+    core=jeromq-core; patchfile=$here/rep-stale-hwm-master.patch; modules=(-pl jeromq-core -am)
+elif [ -d "$tmp/stock/src/main/java/zmq" ]; then
+    core=.; patchfile=$here/rep-stale-hwm.patch; modules=()
+else
+    die "not a JeroMQ tree at $ref: neither src/main/java/zmq nor jeromq-core/src/main/java/zmq"
+fi
+[ -f "$patchfile" ] || die "missing $patchfile"
+( cd "$tmp/patched" && patch -p1 --batch --forward --fuzz=0 --dry-run <"$patchfile" >"$logs/patch.log" 2>&1 \
+    && patch -p1 --batch --forward --fuzz=0 <"$patchfile" >>"$logs/patch.log" 2>&1 ) \
+    || die "$(basename "$patchfile") does not apply to $ref ($commit)"
+for build in stock patched; do
+    dir=$tmp/$build/$core/src/test/java/zmq/socket/reqrep
+    mkdir -p "$dir" && cp "$root/fix/jeromq/TestRepStaleHwm.java" "$dir/" || die "cannot add the regression test"
+done
+
+# --- Surefire reports -> "tests=N failed=N skipped=N" then "FAIL name" / "PASS name" lines ---------------------------
+cat >"$tmp/SurefireSummary.java" <<'EOF'
+import java.nio.file.*;
+import java.util.*;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.w3c.dom.*;
+
+public class SurefireSummary {
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        int tests = 0, failed = 0, skipped = 0;
+        Set<String> failing = new LinkedHashSet<>(), passing = new LinkedHashSet<>();
+        List<Path> files = new ArrayList<>();
+        if (Files.isDirectory(dir))
+            try (var s = Files.list(dir)) { s.filter(p -> p.getFileName().toString().matches("TEST-.*\\.xml")).sorted().forEach(files::add); }
+        for (Path p : files) {
+            Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(p.toFile());
+            NodeList cases = d.getElementsByTagName("testcase");
+            for (int i = 0; i < cases.getLength(); i++) {
+                Element c = (Element) cases.item(i);
+                String name = (c.getAttribute("classname") + "#" + c.getAttribute("name")).replaceAll("\\s+", "_");
+                boolean fail = false, skip = false;
+                for (Node n = c.getFirstChild(); n != null; n = n.getNextSibling()) {
+                    if (!(n instanceof Element)) continue;
+                    String tag = ((Element) n).getTagName();      // flakyFailure, rerunFailure... are not failures
+                    if (tag.equals("failure") || tag.equals("error")) fail = true;
+                    else if (tag.equals("skipped")) skip = true;
+                }
+                tests++;
+                if (fail) { failed++; failing.add(name); }
+                else if (skip) skipped++;
+                else passing.add(name);
+            }
+        }
+        System.out.println("tests=" + tests + " failed=" + failed + " skipped=" + skipped);
+        failing.forEach(n -> System.out.println("FAIL " + n));
+        passing.forEach(n -> System.out.println("PASS " + n));
+    }
+}
+EOF
+
+reports() { echo "$tmp/$1/$core/target/surefire-reports"; }
+summarize() { timeout 300 "$JAVA" "$tmp/SurefireSummary.java" "$1"; }
+
+properties=$("$JAVA" -XshowSettings:properties -version 2>&1)
+prop() { sed -n "s/^ *$1 = //p" <<<"$properties" | head -1; }
+java_version=$(prop java.runtime.version)
+compiler="javac $("${JAVA_HOME:+$JAVA_HOME/bin/}javac" -version 2>&1 | awk '{print $2}')"
+os="$(prop os.name) $(prop os.version) $(prop os.arch)"
+cpus=$(nproc)
+
+# --- the whole suite, once per build ---------------------------------------------------------------------------------
+declare -A secs summary
+for build in stock patched; do
+    echo "I: JeroMQ $ref ($commit) $build: mvn test (the whole suite; log ${saved#$root/}/$build.log)" >&2
+    keep_logs=1
+    echo "I: load before the run: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$logs/$build.log"
+    start=$(date +%s.%N)
+    ( cd "$tmp/$build" && timeout -k 60 "$SUITE_TIMEOUT" mvn -B -ntp test -Dcheckstyle.skip -Djacoco.skip=true \
+          -Dmaven.test.failure.ignore=true "${modules[@]}" ) >>"$logs/$build.log" 2>&1
+    rc=$?
+    secs[$build]=$(echo "$(date +%s.%N) $start" | awk '{printf "%.1f", $1 - $2}')
+    [ $rc -eq 124 ] && die "the $build suite timed out after ${SUITE_TIMEOUT}s (log ${saved#$root/}/$build.log)"
+    if ! compgen -G "$(reports "$build")/TEST-*.xml" >/dev/null; then
+        die "the $build build fails (mvn exit $rc, no test reports; log ${saved#$root/}/$build.log)"
+    fi
+    [ $rc -ne 0 ] && echo "W: mvn exited $rc on the $build build although reports exist (a forked JVM may have died); see ${saved#$root/}/$build.log" >&2
+    cp -r "$(reports "$build")" "$logs/$build-surefire-reports"
+    summary[$build]=$(summarize "$(reports "$build")") || die "cannot read the $build Surefire reports"
+    echo "I: $build: $(head -1 <<<"${summary[$build]}") in ${secs[$build]} s" >&2
+done
+
+failing_of() { sed -n 's/^FAIL //p' <<<"${summary[$1]}"; }
+count_of() { head -1 <<<"${summary[$1]}" | sed -n "s/.*$2=\([0-9]*\).*/\1/p"; }
+
+# --- reruns of what failed on the patched build ------------------------------------------------------------------------
+mapfile -t patched_failing < <(failing_of patched)
+declare -A fails_patched fails_stock
+status=0
+if [ ${#patched_failing[@]} -gt 0 ]; then
+    # -Dtest=Class#m1+m2,Other#m3 (parameterised names lose their [..] suffix: all their cases run)
+    pattern=$(printf '%s\n' "${patched_failing[@]}" | sed 's/\[.*$//' | sort -u \
+        | awk -F'#' '{m[$1] = ($1 in m) ? m[$1] "+" $2 : $2} END {for (c in m) printf "%s%s#%s", (n++ ? "," : ""), c, m[c]}')
+    echo "I: rerunning ${#patched_failing[@]} test(s) that failed patched, $RERUNS times on each build: $pattern" >&2
+    for name in "${patched_failing[@]}"; do fails_patched[$name]=0; fails_stock[$name]=0; done
+    for round in $(seq 1 "$RERUNS"); do
+        for build in patched stock; do
+            rm -rf "$(reports "$build")"
+            ( cd "$tmp/$build" && timeout -k 60 "$RERUN_TIMEOUT" mvn -B -ntp test -Dcheckstyle.skip -Djacoco.skip=true \
+                  -Dmaven.test.failure.ignore=true -Dsurefire.failIfNoSpecifiedTests=false -DfailIfNoTests=false \
+                  "-Dtest=$pattern" "${modules[@]}" ) >>"$logs/rerun-$build-$round.log" 2>&1
+            rc=$?
+            [ $rc -eq 124 ] && echo "W: rerun $round on $build timed out" >&2
+            result=$(summarize "$(reports "$build")" 2>/dev/null)
+            for name in "${patched_failing[@]}"; do
+                if grep -qxF "PASS $name" <<<"$result"; then :; else        # failed, or did not run at all
+                    if [ $build = patched ]; then fails_patched[$name]=$((fails_patched[$name] + 1));
+                    else fails_stock[$name]=$((fails_stock[$name] + 1)); fi
+                fi
+            done
+        done
+    done
+    {
+        printf '%-90s %-14s %-14s %-14s %s\n' test "patched suite" "patched reruns" "stock suite" verdict
+        for name in "${patched_failing[@]}"; do
+            stock_suite="not run"
+            grep -qxF "PASS $name" <<<"${summary[stock]}" && stock_suite=passed
+            grep -qxF "FAIL $name" <<<"${summary[stock]}" && stock_suite=failed
+            if [ "${fails_patched[$name]}" -eq 0 ]; then
+                verdict="flaky: passed on every patched rerun"
+            elif [ "$stock_suite" != failed ] && [ "${fails_stock[$name]}" -eq 0 ]; then
+                verdict="AGAINST THE PATCH: fails patched, passes stock"; status=1
+            else
+                verdict="fails on both builds (stock suite $stock_suite, stock reruns failed ${fails_stock[$name]}/$RERUNS)"
+            fi
+            printf '%-90s %-14s %-14s %-14s %s\n' "$name" failed "${fails_patched[$name]}/$RERUNS failed" "$stock_suite" "$verdict"
+        done
+    } | tee "$logs/reruns.txt" >&2
+fi
+
+# --- the kit's regression test must fail stock and pass patched -------------------------------------------------------
+regression=zmq.socket.reqrep.TestRepStaleHwm#testRepDoesNotDropReplyOnStaleHwm
+if grep -qxF "FAIL $regression" <<<"${summary[stock]}" && grep -qxF "PASS $regression" <<<"${summary[patched]}"; then
+    echo "I: regression test TestRepStaleHwm: fails on stock, passes patched (as it should)" >&2
+else
+    echo "W: regression test TestRepStaleHwm did not fail stock and pass patched (see the reports in ${saved#$root/})" >&2
+    status=1
+fi
+
+# --- rows, appended atomically ------------------------------------------------------------------------------------------
+csv=$root/data/upstream.csv
+header=timestamp,project,ref,commit,build,tests,failed,skipped,failing,seconds,java,compiler,os,cpus
+field() { case $1 in *[,\"]*) printf '"%s"' "${1//\"/\"\"}" ;; *) printf '%s' "$1" ;; esac; }
+row() {
+    local build=$1 names
+    names=$(failing_of "$build" | tr '\n' ' ' | sed 's/ $//')
+    local IFS=,
+    local values=("$(date -u +%Y-%m-%dT%H:%M:%SZ)" jeromq "$label" "$commit" "$build" "$(count_of "$build" tests)" \
+        "$(count_of "$build" failed)" "$(count_of "$build" skipped)" "$names" "${secs[$build]}" "$java_version" \
+        "$compiler" "$os" "$cpus")
+    local out=() v
+    for v in "${values[@]}"; do out+=("$(field "$v")"); done
+    echo "${out[*]}"
+}
+mkdir -p "$root/data"
+(
+    flock -w 60 9 || die "cannot lock $root/data"
+    part=$csv.$$.tmp
+    if [ -s "$csv" ]; then cp "$csv" "$part"; else echo "$header" >"$part"; fi || die "cannot write $part"
+    { row stock; row patched; } >>"$part" && mv -f "$part" "$csv" || { rm -f "$part"; die "cannot write $csv"; }
+) 9<"$root/data" || exit 3
+echo "I: appended 2 rows to data/upstream.csv; logs in ${saved#$root/}" >&2
+for build in stock patched; do
+    echo "$build: $(head -1 <<<"${summary[$build]}") in ${secs[$build]} s; failing: $(failing_of "$build" | tr '\n' ' ')"
+done
+exit $status
