@@ -128,8 +128,8 @@ public class article implements Callable<Integer> {
             out().printf("I: %s written (%s, %d charts, %,d bytes, %s)%n", Runs.shown(e.page()), e.lang(),
                     ids.size(), html.length(), images);
         }
-        String notebook = source == null && out == null && !noNotebook ? notebook(root, data) : "";
-        if (!notebook.isEmpty()) out().println("I: " + notebook);
+        if (source == null && out == null && !noNotebook)
+            for (Edition e : editions) out().println("I: " + notebook(root, data, e));
         double seconds = (System.nanoTime() - start) / 1e9;
         if (durations != null) durations.job(seconds, failed == 0);   // the whole job, for the article's next render
         String pages = String.join(" and ", editions.stream().map(e -> Runs.shown(e.page())).toList());
@@ -140,18 +140,17 @@ public class article implements Callable<Integer> {
         return failed == 0 ? Lab.SHOWN : Lab.NOT_SHOWN;
     }
 
-    /** The English edition as article/article.ipynb, executed on a Java kernel where Jupyter is installed. */
-    private static String notebook(Path root, Data data) throws IOException {
-        Edition en = Edition.english(root);
-        Path nb = root.resolve("article/article.ipynb");
-        Directives tables = new Directives(root, data, Map.of(), en);
-        Runs.writeAtomically(nb, List.of(Notebook.of(Files.readString(en.source()), root, new Figures(data), tables::table).stripTrailing()));
+    /** An edition as article.ipynb beside its page, executed on a Java kernel where Jupyter is installed. */
+    private static String notebook(Path root, Data data, Edition e) throws IOException {
+        Path nb = e.page().resolveSibling("article.ipynb");
+        Directives tables = new Directives(root, data, Map.of(), e);
+        Runs.writeAtomically(nb, List.of(Notebook.of(Files.readString(e.source()), root, new Figures(data), tables::table, e).stripTrailing()));
         if (!Files.isExecutable(Path.of("/usr/bin/jupyter-nbconvert")))
             return "notebook written to " + Runs.shown(nb) + " (not executed: Jupyter is not installed)";
         long t0 = System.nanoTime();
         try {
             Notebook.execute(nb, PatchedJeromq.jeromqJar(), 120);
-        } catch (InterruptedException e) {
+        } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
             throw new LabException("interrupted while the notebook ran", Lab.INTERRUPTED);
         }

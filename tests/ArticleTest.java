@@ -1,5 +1,9 @@
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -10,6 +14,8 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The published article: rendered from data/, self-contained, and drawn by a real browser offline. */
+@Execution(ExecutionMode.CONCURRENT)   // measures nothing: side by side with the others that do not
+@ResourceLock(value = run.MACHINE, mode = ResourceAccessMode.READ)
 class ArticleTest {
     static final Path ROOT = Runs.dataDir().getParent();
 

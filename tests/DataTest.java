@@ -1,4 +1,5 @@
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The data files: one header, well-formed rows with provenance, appended atomically. */
+@ResourceLock(run.MACHINE)   // appends rows through a step, whose defaults are process-wide: runs alone
 class DataTest {
     @TempDir Path dir;
 

@@ -1,4 +1,5 @@
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * ends, or a separate JVM killed with SIGKILL. Kill points count the requests the server received, so the
  * number of kills is fixed by the budget up to the rare resend that a slow reply causes: the bounds allow for those.
  */
+@ResourceLock(run.MACHINE)   // times resends and restarts: runs alone
 class FaultsTest {
     @TempDir Path dir;
 

@@ -1,5 +1,9 @@
 import org.apache.commons.math3.special.Beta;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -33,6 +37,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * the incomplete beta function), and compared, as the page formats them, with what the renderer (Tablesaw, Figures,
  * Tables, Stats) put in both editions.
  */
+@Execution(ExecutionMode.CONCURRENT)   // measures nothing: side by side with the others that do not
+@ResourceLock(value = run.MACHINE, mode = ResourceAccessMode.READ)
 class FiguresTest {
     static final Path ROOT = Runs.dataDir().getParent(), DATA = Runs.dataDir();
     static final List<String> SOURCES = List.of("article/article.md", "article/zh/article.md");

@@ -1,4 +1,5 @@
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.tools.ToolProvider;
@@ -15,6 +16,7 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The fix at the source (fix/jeromq/rep-stale-hwm.patch) and the workaround: no loss, and a real overflow unchanged. */
+@ResourceLock(run.MACHINE)   // measures the race: runs alone
 class FixTest {
     static final Path ROOT = LauncherTest.ROOT;
 

@@ -1,5 +1,6 @@
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Bad input gets one clear line starting "E:", a documented exit code, no stack trace and no output file. */
+@ResourceLock(run.MACHINE)   // runs steps, whose defaults are process-wide, and signals a JVM: runs alone
 class InputTest {
     @TempDir Path dir;
 

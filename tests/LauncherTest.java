@@ -1,4 +1,8 @@
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -11,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The way users run the kit: ./jbang ALIAS from the repo, through the catalog and JBang's exec protocol. */
+@Execution(ExecutionMode.CONCURRENT)   // measures nothing: side by side with the others that do not
+@ResourceLock(value = run.MACHINE, mode = ResourceAccessMode.READ)
 class LauncherTest {
     static final Path ROOT = Runs.dataDir().getParent();
 

@@ -1,6 +1,7 @@
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The libzmq step, through the launcher (it needs Java 22+, which ./jbang links), with small budgets. */
+@ResourceLock(run.MACHINE)   // measures the race: runs alone
 class LibzmqTest {
     @BeforeAll
     static void libzmqIsInstalled() {

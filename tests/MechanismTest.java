@@ -1,4 +1,5 @@
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The root cause, observed on the real REP socket (anatomy), and the matrix that bounds it (sweep). */
+@ResourceLock(run.MACHINE)   // measures the race: runs alone
 class MechanismTest {
     @TempDir Path dir;
 

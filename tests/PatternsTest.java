@@ -1,5 +1,6 @@
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -19,6 +20,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Copy it and it runs: the pattern files alone, the article's whole-file blocks alone, the steps from a URL. */
+@ResourceLock(run.MACHINE)   // measures the race and times resends: runs alone
 class PatternsTest {
     static final Path ROOT = LauncherTest.ROOT;
 

@@ -1,4 +1,5 @@
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
@@ -10,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** REQ and REP as separate processes (--role rep / --role req), as users deploy them. */
+@ResourceLock(run.MACHINE)   // measures the race and times resends: runs alone
 class ProcessTest {
     @TempDir Path dir;
 

@@ -1,5 +1,6 @@
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 import org.zeromq.ZContext;
 
@@ -20,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * The Python twins of the pattern files (scripts/patterns/*.py), each copied alone into an empty folder and run with
  * Debian's python3: each shows its claim, and each works with its Java twin (same requests, replies and journal).
  */
+@ResourceLock(run.MACHINE)   // measures the race and times resends: runs alone
 class PyPatternsTest {
     static final Path PATTERNS = LauncherTest.ROOT.resolve("scripts/patterns");
     static final String PYTHON = "/usr/bin/python3";

@@ -1,5 +1,6 @@
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The pyzmq step (scripts/pyzmq.java running scripts/pyzmq/lockstep.py), through the launcher, with small budgets. */
+@ResourceLock(run.MACHINE)   // measures the race: runs alone
 class PyzmqTest {
     static final String NOT_INSTALLED = "pyzmq is not installed (Debian: apt-get install python3-zmq)";
 

