@@ -101,7 +101,8 @@ class PatternsTest {
             Path empty = Files.createDirectories(dir.resolve("empty"));
             Map<String, String> env = Map.of("JBANG_DIR", dir.resolve("jbang-home").toString());   // the user's trust list stays as it is
             assertEquals(0, LauncherTest.jbangIn(empty, env, "trust", "add", base).code());
-            LauncherTest.Result r = LauncherTest.jbangIn(empty, env, "hwm1@" + base + "jbang-catalog.json", "--time-limit", "60");
+            // The form people are told, `jbang run hwm1.java@URL`: the catalog's alias named like the file.
+            LauncherTest.Result r = LauncherTest.jbangIn(empty, env, "run", "hwm1.java@" + base + "jbang-catalog.json", "--time-limit", "60");
             assertEquals(Lab.SHOWN, r.code(), r.out());
             assertTrue(r.out().contains("I: not in a HWM Lab checkout: this run is not recorded"), r.out());
             assertTrue(r.out().strip().lines().reduce((a, b) -> b).orElse("").startsWith("LOST reply"), r.out());

@@ -14,8 +14,9 @@
 # each is printed: it counts against the patch only if it failed on the patched build and passed on stock.
 # One row per build is appended to data/upstream.csv:
 #   timestamp,project,ref,commit,build,tests,failed,skipped,failing,seconds,java,compiler,os,cpus
-# (tests/failed/skipped from the Surefire reports, failed = failures + errors, failing = Class#method names,
-# space-separated; seconds = wall time of the whole-suite mvn command, compilation included).
+# (timestamp = the start of that build's suite; tests/failed/skipped from the Surefire reports, failed = failures +
+# errors; failing = Class#method names, space-separated; seconds = wall time of the whole-suite mvn command,
+# compilation included).
 # Logs, reports and the rerun table are kept in build/upstream/jeromq-<ref>-<time>/ once a suite has started.
 #
 # Exit: 0 both suites ran, nothing counts against the patch and the regression test failed stock and passed patched;
@@ -138,11 +139,12 @@ os="$(prop os.name) $(prop os.version) $(prop os.arch)"
 cpus=$(nproc)
 
 # --- the whole suite, once per build ---------------------------------------------------------------------------------
-declare -A secs summary
+declare -A secs summary started
 for build in stock patched; do
     echo "I: JeroMQ $ref ($commit) $build: mvn test (the whole suite; log ${saved#$root/}/$build.log)" >&2
     keep_logs=1
     echo "I: load before the run: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$logs/$build.log"
+    started[$build]=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     start=$(date +%s.%N)
     ( cd "$tmp/$build" && timeout -k 60 "$SUITE_TIMEOUT" mvn -B -ntp test -Dcheckstyle.skip -Djacoco.skip=true \
           -Dmaven.test.failure.ignore=true "${modules[@]}" ) >>"$logs/$build.log" 2>&1
@@ -168,7 +170,7 @@ status=0
 if [ ${#patched_failing[@]} -gt 0 ]; then
     # -Dtest=Class#m1+m2,Other#m3 (parameterised names lose their [..] suffix: all their cases run)
     pattern=$(printf '%s\n' "${patched_failing[@]}" | sed 's/\[.*$//' | sort -u \
-        | awk -F'#' '{m[$1] = ($1 in m) ? m[$1] "+" $2 : $2} END {for (c in m) printf "%s%s#%s", (n++ ? "," : ""), c, m[c]}')
+        | awk -F'#' '{if ($1 in m) m[$1] = m[$1] "+" $2; else m[$1] = $2} END {for (c in m) printf "%s%s#%s", (n++ ? "," : ""), c, m[c]}')
     echo "I: rerunning ${#patched_failing[@]} test(s) that failed patched, $RERUNS times on each build: $pattern" >&2
     for name in "${patched_failing[@]}"; do fails_patched[$name]=0; fails_stock[$name]=0; done
     for round in $(seq 1 "$RERUNS"); do
@@ -223,7 +225,7 @@ row() {
     local build=$1 names
     names=$(failing_of "$build" | tr '\n' ' ' | sed 's/ $//')
     local IFS=,
-    local values=("$(date -u +%Y-%m-%dT%H:%M:%SZ)" jeromq "$label" "$commit" "$build" "$(count_of "$build" tests)" \
+    local values=("${started[$build]}" jeromq "$label" "$commit" "$build" "$(count_of "$build" tests)" \
         "$(count_of "$build" failed)" "$(count_of "$build" skipped)" "$names" "${secs[$build]}" "$java_version" \
         "$compiler" "$os" "$cpus")
     local out=() v

@@ -16,9 +16,9 @@
 # patched and stock, and the verdict for each is printed: it counts against the patch only if it failed on the
 # patched build and passed on stock. One row per build is appended to data/upstream.csv:
 #   timestamp,project,ref,commit,build,tests,failed,skipped,failing,seconds,java,compiler,os,cpus
-# (tests/failed/skipped as ctest counts them, one per test program; failing = test names, space-separated;
-# seconds = wall time of the ctest run, the build not included; java empty; commit = the commit for a checkout,
-# tarball-sha256:<first 16 hex digits> for a tarball). Logs and the rerun table are kept in
+# (timestamp = the start of that build's suite; tests/failed/skipped as ctest counts them, one per test program;
+# failing = test names, space-separated; seconds = wall time of the ctest run, the build not included; java empty;
+# commit = the commit for a checkout, tarball-sha256:<first 16 hex digits> for a tarball). Logs and the rerun table are kept in
 # build/upstream/libzmq-<ref>-<time>/ once a build has started.
 #
 # Exit: 0 both suites ran, nothing counts against the patch and test_rep_stale_hwm failed stock and passed patched;
@@ -143,10 +143,11 @@ summarize() {
 }
 
 # --- the whole suite, once per build ---------------------------------------------------------------------------------
-declare -A secs summary
+declare -A secs summary started
 for build in stock patched; do
     echo "I: libzmq $ref $build: ctest (the whole suite; log ${saved#$root/}/$build.log)" >&2
     echo "I: load before the run: $(cut -d' ' -f1-3 /proc/loadavg)" >"$logs/$build.log"
+    started[$build]=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     start=$(date +%s.%N)
     ( cd "$tmp/$build/b" && timeout -k 30 "$SUITE_TIMEOUT" ctest -j1 --output-on-failure ) >>"$logs/$build.log" 2>&1
     rc=$?
@@ -223,7 +224,7 @@ row() {
     local build=$1 names
     names=$(failing_of "$build" | tr '\n' ' ' | sed 's/ $//')
     local IFS=,
-    local values=("$(date -u +%Y-%m-%dT%H:%M:%SZ)" libzmq "$label" "$commit" "$build" "$(count_of "$build" tests)" \
+    local values=("${started[$build]}" libzmq "$label" "$commit" "$build" "$(count_of "$build" tests)" \
         "$(count_of "$build" failed)" "$(count_of "$build" skipped)" "$names" "${secs[$build]}" "" \
         "$compiler" "$os" "$cpus")
     local out=() v
