@@ -48,7 +48,45 @@ class DataTest {
             files = s.filter(p -> p.toString().endsWith(".csv")).toList();
         }
         assertFalse(files.isEmpty(), "no data in " + data);
-        for (Path f : files) if (!f.getFileName().toString().equals("durations.csv")) assertWellFormed(f);
+        for (Path f : files) if (!Set.of("durations.csv", "upstream.csv").contains(f.getFileName().toString())) assertWellFormed(f);
+    }
+
+    /**
+     * data/upstream.csv, the projects' own suites stock and patched (fix/*\/upstream-suite.sh): well formed, a stock and a
+     * patched row for each suite, and the patch judged as the issue asks: the patched build fails nothing the stock
+     * build passes (but for a test that passed every patched rerun, listed as flaky), and the kit's regression test
+     * fails on stock and passes patched.
+     */
+    @Test
+    void upstreamSuitesFailNothingPatchedThatStockPasses() throws Exception {
+        List<List<String>> rows = Steps.csv(Runs.dataDir().resolve("upstream.csv"));
+        List<String> h = rows.get(0);
+        assertEquals(List.of("timestamp", "project", "ref", "commit", "build", "tests", "failed", "skipped", "failing", "flaky", "seconds",
+                "java", "compiler", "os", "cpus"), h);
+        Map<String, Map<String, List<String>>> suites = new java.util.LinkedHashMap<>();   // project ref commit -> build -> row
+        for (List<String> row : rows.subList(1, rows.size())) {
+            assertEquals(h.size(), row.size(), row.toString());
+            Instant.parse(row.get(0));
+            assertTrue(Set.of("jeromq", "libzmq").contains(row.get(1)) && Set.of("stock", "patched").contains(row.get(4)), row.toString());
+            long tests = Long.parseLong(row.get(5)), failed = Long.parseLong(row.get(6));
+            assertTrue(tests > 100 && failed >= 0 && Long.parseLong(row.get(7)) >= 0 && Double.parseDouble(row.get(10)) > 0, "a whole suite: " + row);
+            assertEquals(failed, row.get(8).isBlank() ? 0 : row.get(8).split(" ").length, "failed counts the failing names: " + row);
+            suites.computeIfAbsent(row.get(1) + " " + row.get(2) + " " + row.get(3), k -> new java.util.HashMap<>()).put(row.get(4), row);
+        }
+        assertTrue(suites.keySet().stream().map(k -> k.split(" ")[0] + " " + k.split(" ")[1]).toList()
+                .containsAll(List.of("jeromq 0.6.0", "jeromq master", "libzmq 4.3.4", "libzmq master")), suites.keySet().toString());
+        for (var suite : suites.entrySet()) {
+            List<String> stock = suite.getValue().get("stock"), patched = suite.getValue().get("patched");
+            assertNotNull(stock, suite.getKey() + ": no stock row");
+            assertNotNull(patched, suite.getKey() + ": no patched row");
+            Set<String> stockFails = Set.of(stock.get(8).split(" ")), flaky = Set.of(patched.get(9).split(" "));
+            for (String test : patched.get(8).split(" "))
+                assertTrue(test.isBlank() || stockFails.contains(test) || flaky.contains(test),
+                        suite.getKey() + ": " + test + " fails patched and passes stock");
+            String regression = stock.get(1).equals("jeromq") ? "zmq.socket.reqrep.TestRepStaleHwm#testRepDoesNotDropReplyOnStaleHwm" : "test_rep_stale_hwm";
+            assertTrue(stockFails.contains(regression), suite.getKey() + ": the regression test passed on stock");
+            assertFalse(patched.get(8).contains(regression), suite.getKey() + ": the regression test failed patched");
+        }
     }
 
     /** data/durations.csv, the main job's times: its own columns, a number of seconds in each row, a whole job among them. */

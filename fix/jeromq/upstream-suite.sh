@@ -13,9 +13,10 @@
 # patched build is run again 3 times on each build (-Dtest=...), alternating patched and stock, and the verdict for
 # each is printed: it counts against the patch only if it failed on the patched build and passed on stock.
 # One row per build is appended to data/upstream.csv:
-#   timestamp,project,ref,commit,build,tests,failed,skipped,failing,seconds,java,compiler,os,cpus
+#   timestamp,project,ref,commit,build,tests,failed,skipped,failing,flaky,seconds,java,compiler,os,cpus
 # (timestamp = the start of that build's suite; tests/failed/skipped from the Surefire reports, failed = failures +
-# errors; failing = Class#method names, space-separated; seconds = wall time of the whole-suite mvn command,
+# errors; failing = Class#method names, space-separated; flaky = those of the patched build that passed every patched
+# rerun; seconds = wall time of the whole-suite mvn command,
 # compilation included).
 # Logs, reports and the rerun table are kept in build/upstream/jeromq-<ref>-<time>/ once a suite has started.
 #
@@ -160,86 +161,26 @@ for build in stock patched; do
     echo "I: $build: $(head -1 <<<"${summary[$build]}") in ${secs[$build]} s" >&2
 done
 
-failing_of() { sed -n 's/^FAIL //p' <<<"${summary[$1]}"; }
-count_of() { head -1 <<<"${summary[$1]}" | sed -n "s/.*$2=\([0-9]*\).*/\1/p"; }
+source "$root/fix/upstream-common.sh"
 
-# --- reruns of what failed on the patched build ------------------------------------------------------------------------
-mapfile -t patched_failing < <(failing_of patched)
-declare -A fails_patched fails_stock
-status=0
-if [ ${#patched_failing[@]} -gt 0 ]; then
-    # -Dtest=Class#m1+m2,Other#m3 (parameterised names lose their [..] suffix: all their cases run)
+# --- reruns of what failed on the patched build; the regression test must fail stock and pass patched ---------------
+# -Dtest=Class#m1+m2,Other#m3 (parameterised names lose their [..] suffix: all their cases run)
+rerun() {
+    local pattern
     pattern=$(printf '%s\n' "${patched_failing[@]}" | sed 's/\[.*$//' | sort -u \
         | awk -F'#' '{if ($1 in m) m[$1] = m[$1] "+" $2; else m[$1] = $2} END {for (c in m) printf "%s%s#%s", (n++ ? "," : ""), c, m[c]}')
-    echo "I: rerunning ${#patched_failing[@]} test(s) that failed patched, $RERUNS times on each build: $pattern" >&2
-    for name in "${patched_failing[@]}"; do fails_patched[$name]=0; fails_stock[$name]=0; done
-    for round in $(seq 1 "$RERUNS"); do
-        for build in patched stock; do
-            rm -rf "$(reports "$build")"
-            ( cd "$tmp/$build" && timeout -k 60 "$RERUN_TIMEOUT" mvn -B -ntp test -Dcheckstyle.skip -Djacoco.skip=true \
-                  -Dmaven.test.failure.ignore=true -Dsurefire.failIfNoSpecifiedTests=false -DfailIfNoTests=false \
-                  "-Dtest=$pattern" "${modules[@]}" ) >>"$logs/rerun-$build-$round.log" 2>&1
-            rc=$?
-            [ $rc -eq 124 ] && echo "W: rerun $round on $build timed out" >&2
-            result=$(summarize "$(reports "$build")" 2>/dev/null)
-            for name in "${patched_failing[@]}"; do
-                if grep -qxF "PASS $name" <<<"$result"; then :; else        # failed, or did not run at all
-                    if [ $build = patched ]; then fails_patched[$name]=$((fails_patched[$name] + 1));
-                    else fails_stock[$name]=$((fails_stock[$name] + 1)); fi
-                fi
-            done
-        done
-    done
-    {
-        printf '%-90s %-14s %-14s %-14s %s\n' test "patched suite" "patched reruns" "stock suite" verdict
-        for name in "${patched_failing[@]}"; do
-            stock_suite="not run"
-            grep -qxF "PASS $name" <<<"${summary[stock]}" && stock_suite=passed
-            grep -qxF "FAIL $name" <<<"${summary[stock]}" && stock_suite=failed
-            if [ "${fails_patched[$name]}" -eq 0 ]; then
-                verdict="flaky: passed on every patched rerun"
-            elif [ "$stock_suite" != failed ] && [ "${fails_stock[$name]}" -eq 0 ]; then
-                verdict="AGAINST THE PATCH: fails patched, passes stock"; status=1
-            else
-                verdict="fails on both builds (stock suite $stock_suite, stock reruns failed ${fails_stock[$name]}/$RERUNS)"
-            fi
-            printf '%-90s %-14s %-14s %-14s %s\n' "$name" failed "${fails_patched[$name]}/$RERUNS failed" "$stock_suite" "$verdict"
-        done
-    } | tee "$logs/reruns.txt" >&2
-fi
-
-# --- the kit's regression test must fail stock and pass patched -------------------------------------------------------
-regression=zmq.socket.reqrep.TestRepStaleHwm#testRepDoesNotDropReplyOnStaleHwm
-if grep -qxF "FAIL $regression" <<<"${summary[stock]}" && grep -qxF "PASS $regression" <<<"${summary[patched]}"; then
-    echo "I: regression test TestRepStaleHwm: fails on stock, passes patched (as it should)" >&2
-else
-    echo "W: regression test TestRepStaleHwm did not fail stock and pass patched (see the reports in ${saved#$root/})" >&2
-    status=1
-fi
-
-# --- rows, appended atomically ------------------------------------------------------------------------------------------
-csv=$root/data/upstream.csv
-header=timestamp,project,ref,commit,build,tests,failed,skipped,failing,seconds,java,compiler,os,cpus
-field() { case $1 in *[,\"]*) printf '"%s"' "${1//\"/\"\"}" ;; *) printf '%s' "$1" ;; esac; }
-row() {
-    local build=$1 names
-    names=$(failing_of "$build" | tr '\n' ' ' | sed 's/ $//')
-    local IFS=,
-    local values=("${started[$build]}" jeromq "$label" "$commit" "$build" "$(count_of "$build" tests)" \
-        "$(count_of "$build" failed)" "$(count_of "$build" skipped)" "$names" "${secs[$build]}" "$java_version" \
-        "$compiler" "$os" "$cpus")
-    local out=() v
-    for v in "${values[@]}"; do out+=("$(field "$v")"); done
-    echo "${out[*]}"
+    rm -rf "$(reports "$1")"
+    ( cd "$tmp/$1" && timeout -k 60 "$RERUN_TIMEOUT" mvn -B -ntp test -Dcheckstyle.skip -Djacoco.skip=true \
+          -Dmaven.test.failure.ignore=true -Dsurefire.failIfNoSpecifiedTests=false -DfailIfNoTests=false \
+          "-Dtest=$pattern" "${modules[@]}" ) >>"$logs/rerun-$1-$2.log" 2>&1
+    [ $? -eq 124 ] && echo "W: rerun $2 on $1 timed out" >&2
+    summarize "$(reports "$1")" 2>/dev/null
 }
-mkdir -p "$root/data"
-(
-    flock -w 60 9 || die "cannot lock $root/data"
-    part=$csv.$$.tmp
-    if [ -s "$csv" ]; then cp "$csv" "$part"; else echo "$header" >"$part"; fi || die "cannot write $part"
-    { row stock; row patched; } >>"$part" && mv -f "$part" "$csv" || { rm -f "$part"; die "cannot write $csv"; }
-) 9<"$root/data" || exit 3
-echo "I: appended 2 rows to data/upstream.csv; logs in ${saved#$root/}" >&2
+judge_patched_failures
+judge_regression zmq.socket.reqrep.TestRepStaleHwm#testRepDoesNotDropReplyOnStaleHwm
+
+# --- rows, appended atomically ---------------------------------------------------------------------------------------
+append_rows jeromq "$java_version" "$compiler" "$os" "$cpus"
 for build in stock patched; do
     echo "$build: $(head -1 <<<"${summary[$build]}") in ${secs[$build]} s; failing: $(failing_of "$build" | tr '\n' ' ')"
 done

@@ -15,7 +15,7 @@
 # Then every test that failed on the patched build runs again 3 times on each build (ctest -R), alternating
 # patched and stock, and the verdict for each is printed: it counts against the patch only if it failed on the
 # patched build and passed on stock. One row per build is appended to data/upstream.csv:
-#   timestamp,project,ref,commit,build,tests,failed,skipped,failing,seconds,java,compiler,os,cpus
+#   timestamp,project,ref,commit,build,tests,failed,skipped,failing,flaky,seconds,java,compiler,os,cpus
 # (timestamp = the start of that build's suite; tests/failed/skipped as ctest counts them, one per test program;
 # failing = test names, space-separated; seconds = wall time of the ctest run, the build not included; java empty;
 # commit = the commit for a checkout, tarball-sha256:<first 16 hex digits> for a tarball). Logs and the rerun table are kept in
@@ -159,86 +159,27 @@ for build in stock patched; do
     echo "I: $build: $(head -1 <<<"${summary[$build]}") in ${secs[$build]} s" >&2
 done
 
-failing_of() { sed -n 's/^FAIL //p' <<<"${summary[$1]}"; }
-count_of() { head -1 <<<"${summary[$1]}" | sed -n "s/.*$2=\([0-9]*\).*/\1/p"; }
+source "$root/fix/upstream-common.sh"
 
-# --- reruns of what failed on the patched build ------------------------------------------------------------------------
-mapfile -t patched_failing < <(failing_of patched)
-declare -A fails_patched fails_stock
-status=0
-if [ ${#patched_failing[@]} -gt 0 ]; then
+# --- reruns of what failed on the patched build; the regression test must fail stock and pass patched ---------------
+rerun() {
+    local log=$logs/rerun-$1-$2.log regex
     regex="^($(printf '%s\n' "${patched_failing[@]}" | paste -sd'|'))\$"
-    echo "I: rerunning ${#patched_failing[@]} test(s) that failed patched, $RERUNS times on each build: $regex" >&2
-    for name in "${patched_failing[@]}"; do fails_patched[$name]=0; fails_stock[$name]=0; done
-    for round in $(seq 1 "$RERUNS"); do
-        for build in patched stock; do
-            log=$logs/rerun-$build-$round.log
-            ( cd "$tmp/$build/b" && timeout -k 30 "$RERUN_TIMEOUT" ctest -j1 --output-on-failure -R "$regex" ) >"$log" 2>&1
-            [ $? -eq 124 ] && echo "W: rerun $round on $build timed out" >&2
-            result=$(summarize "$log")
-            for name in "${patched_failing[@]}"; do
-                if ! grep -qxF "PASS $name" <<<"$result"; then       # failed, or did not run at all
-                    if [ $build = patched ]; then fails_patched[$name]=$((fails_patched[$name] + 1));
-                    else fails_stock[$name]=$((fails_stock[$name] + 1)); fi
-                fi
-            done
-        done
-    done
-    {
-        printf '%-40s %-14s %-16s %-12s %s\n' test "patched suite" "patched reruns" "stock suite" verdict
-        for name in "${patched_failing[@]}"; do
-            stock_suite="not run"
-            grep -qxF "PASS $name" <<<"${summary[stock]}" && stock_suite=passed
-            grep -qxF "FAIL $name" <<<"${summary[stock]}" && stock_suite=failed
-            if [ "${fails_patched[$name]}" -eq 0 ]; then
-                verdict="flaky: passed on every patched rerun"
-            elif [ "$stock_suite" != failed ] && [ "${fails_stock[$name]}" -eq 0 ]; then
-                verdict="AGAINST THE PATCH: fails patched, passes stock"; status=1
-            else
-                verdict="fails on both builds (stock suite $stock_suite, stock reruns failed ${fails_stock[$name]}/$RERUNS)"
-            fi
-            printf '%-40s %-14s %-16s %-12s %s\n' "$name" failed "${fails_patched[$name]}/$RERUNS failed" "$stock_suite" "$verdict"
-        done
-    } | tee "$logs/reruns.txt" >&2
-fi
+    ( cd "$tmp/$1/b" && timeout -k 30 "$RERUN_TIMEOUT" ctest -j1 --output-on-failure -R "$regex" ) >"$log" 2>&1
+    [ $? -eq 124 ] && echo "W: rerun $2 on $1 timed out" >&2
+    summarize "$log"
+}
+judge_patched_failures
+judge_regression test_rep_stale_hwm
 
-# --- the kit's regression test must fail stock and pass patched -------------------------------------------------------
-if grep -qxF "FAIL test_rep_stale_hwm" <<<"${summary[stock]}" && grep -qxF "PASS test_rep_stale_hwm" <<<"${summary[patched]}"; then
-    echo "I: regression test test_rep_stale_hwm: fails on stock, passes patched (as it should)" >&2
-else
-    echo "W: regression test test_rep_stale_hwm did not fail stock and pass patched (see ${saved#$root/})" >&2
-    status=1
-fi
-
-# --- rows, appended atomically ------------------------------------------------------------------------------------------
+# --- rows, appended atomically ---------------------------------------------------------------------------------------
 compiler_file=$(ls "$tmp"/patched/b/CMakeFiles/*/CMakeCXXCompiler.cmake 2>/dev/null | head -1)
 compiler_id=$(sed -n 's/^set(CMAKE_CXX_COMPILER_ID "\(.*\)")$/\1/p' "$compiler_file" 2>/dev/null)
 case $compiler_id in GNU) compiler_id=g++ ;; Clang) compiler_id=clang++ ;; esac
 compiler="$compiler_id $(sed -n 's/^set(CMAKE_CXX_COMPILER_VERSION "\(.*\)")$/\1/p' "$compiler_file" 2>/dev/null)"
 os="$(uname -s) $(uname -r) $(dpkg --print-architecture 2>/dev/null || uname -m)"
 cpus=$(nproc)
-csv=$root/data/upstream.csv
-header=timestamp,project,ref,commit,build,tests,failed,skipped,failing,seconds,java,compiler,os,cpus
-field() { case $1 in *[,\"]*) printf '"%s"' "${1//\"/\"\"}" ;; *) printf '%s' "$1" ;; esac; }
-row() {
-    local build=$1 names
-    names=$(failing_of "$build" | tr '\n' ' ' | sed 's/ $//')
-    local IFS=,
-    local values=("${started[$build]}" libzmq "$label" "$commit" "$build" "$(count_of "$build" tests)" \
-        "$(count_of "$build" failed)" "$(count_of "$build" skipped)" "$names" "${secs[$build]}" "" \
-        "$compiler" "$os" "$cpus")
-    local out=() v
-    for v in "${values[@]}"; do out+=("$(field "$v")"); done
-    echo "${out[*]}"
-}
-mkdir -p "$root/data"
-(
-    flock -w 60 9 || die "cannot lock $root/data"
-    part=$csv.$$.tmp
-    if [ -s "$csv" ]; then cp "$csv" "$part"; else echo "$header" >"$part"; fi || die "cannot write $part"
-    { row stock; row patched; } >>"$part" && mv -f "$part" "$csv" || { rm -f "$part"; die "cannot write $csv"; }
-) 9<"$root/data" || exit 3
-echo "I: appended 2 rows to data/upstream.csv; logs in ${saved#$root/}" >&2
+append_rows libzmq "" "$compiler" "$os" "$cpus"
 for build in stock patched; do
     echo "$build: $(head -1 <<<"${summary[$build]}") in ${secs[$build]} s; failing: $(failing_of "$build" | tr '\n' ' ')"
 done
