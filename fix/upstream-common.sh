@@ -1,7 +1,27 @@
-# Shared by fix/jeromq/upstream-suite.sh and fix/libzmq/upstream-suite.sh (sourced, not run): the rerun verdicts and
-# the rows of data/upstream.csv. The caller has set: root, label, commit, logs, RERUNS, the associative arrays
+# Shared by fix/jeromq/upstream-suite.sh and fix/libzmq/upstream-suite.sh (sourced, not run): the work folder, the
+# rerun verdicts and the rows of data/upstream.csv. The caller has set: root, label, commit, RERUNS, the associative arrays
 # summary (per build: a counts line, then "PASS name" / "FAIL name" lines), started and secs (per build), and defines
 # rerun BUILD ROUND, which runs the patched build's failures again and prints PASS/FAIL lines like a summary.
+
+# The temporary folder of a run: sets tmp, logs and saved (build/upstream/PROJECT-LABEL-TIME/, where the logs are
+# kept once keep_logs=1), and on exit keeps the logs and removes the trees (KEEP_TREES=1 keeps them).
+work_folder() {
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/$1-suite.XXXXXX") || die "cannot create a temporary folder"
+    logs=$tmp/logs
+    saved=$root/build/upstream/$1-$label-$(date -u +%Y%m%dT%H%M%SZ)
+    mkdir -p "$logs"
+    keep_logs=0
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+cleanup() {
+    if [ $keep_logs = 1 ]; then
+        mkdir -p "$(dirname "$saved")" && rm -rf "$saved.part" && cp -r "$logs" "$saved.part" && mv "$saved.part" "$saved"
+    fi
+    if [ "${KEEP_TREES:-0}" = 1 ]; then echo "I: trees kept in $tmp" >&2; else rm -rf "$tmp"; fi
+}
 
 failing_of() { sed -n 's/^FAIL //p' <<<"${summary[$1]}"; }
 count_of() { head -1 <<<"${summary[$1]}" | sed -n "s/.*$2=\([0-9]*\).*/\1/p"; }

@@ -35,6 +35,7 @@ checkout=$1
 ref=$2
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+source "$root/fix/upstream-common.sh"
 SUITE_TIMEOUT=${SUITE_TIMEOUT:-5400}
 RERUN_TIMEOUT=${RERUN_TIMEOUT:-1800}
 EXPORT_TIMEOUT=${EXPORT_TIMEOUT:-600}
@@ -51,20 +52,7 @@ commit=$(timeout "$EXPORT_TIMEOUT" git -C "$checkout" rev-parse --verify --quiet
 label=${ref#v}                                   # v0.6.0 -> 0.6.0, master -> master
 [ -f "$root/fix/jeromq/TestRepStaleHwm.java" ] || die "the kit's regression test is missing: fix/jeromq/TestRepStaleHwm.java"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/jeromq-suite.XXXXXX") || die "cannot create a temporary folder"
-logs=$tmp/logs                                  # kept in build/upstream/ once a suite has started
-saved=$root/build/upstream/jeromq-$label-$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$logs"
-keep_logs=0
-cleanup() {
-    if [ $keep_logs = 1 ]; then
-        mkdir -p "$(dirname "$saved")" && rm -rf "$saved.part" && cp -r "$logs" "$saved.part" && mv "$saved.part" "$saved"
-    fi
-    if [ "${KEEP_TREES:-0}" = 1 ]; then echo "I: trees kept in $tmp" >&2; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+work_folder jeromq                             # tmp, logs, saved; the logs kept on exit once a suite has started
 
 # --- the two trees --------------------------------------------------------------------------------------------------
 for build in stock patched; do
@@ -160,8 +148,6 @@ for build in stock patched; do
     summary[$build]=$(summarize "$(reports "$build")") || die "cannot read the $build Surefire reports"
     echo "I: $build: $(head -1 <<<"${summary[$build]}") in ${secs[$build]} s" >&2
 done
-
-source "$root/fix/upstream-common.sh"
 
 # --- reruns of what failed on the patched build; the regression test must fail stock and pass patched ---------------
 # -Dtest=Class#m1+m2,Other#m3 (parameterised names lose their [..] suffix: all their cases run)

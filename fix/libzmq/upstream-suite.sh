@@ -38,6 +38,7 @@ source_arg=$1
 ref=$2
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+source "$root/fix/upstream-common.sh"
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-3600}
 SUITE_TIMEOUT=${SUITE_TIMEOUT:-3600}
 RERUN_TIMEOUT=${RERUN_TIMEOUT:-600}
@@ -52,20 +53,7 @@ done
 label=${ref#v}                                   # v4.3.4 -> 4.3.4, master -> master
 [ -f "$here/test_rep_stale_hwm.cpp" ] || die "the kit's regression test is missing: fix/libzmq/test_rep_stale_hwm.cpp"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/libzmq-suite.XXXXXX") || die "cannot create a temporary folder"
-logs=$tmp/logs                                  # kept in build/upstream/ once a build has started
-saved=$root/build/upstream/libzmq-$label-$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$logs"
-keep_logs=0
-cleanup() {
-    if [ $keep_logs = 1 ]; then
-        mkdir -p "$(dirname "$saved")" && rm -rf "$saved.part" && cp -r "$logs" "$saved.part" && mv "$saved.part" "$saved"
-    fi
-    if [ "${KEEP_TREES:-0}" = 1 ]; then echo "I: trees kept in $tmp" >&2; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+work_folder libzmq                             # tmp, logs, saved; the logs kept on exit once a suite has started
 
 # --- the two trees --------------------------------------------------------------------------------------------------
 if [ -d "$source_arg" ]; then
@@ -158,8 +146,6 @@ for build in stock patched; do
         || die "ctest ran no test on the $build build (exit $rc; log ${saved#$root/}/$build.log)"
     echo "I: $build: $(head -1 <<<"${summary[$build]}") in ${secs[$build]} s" >&2
 done
-
-source "$root/fix/upstream-common.sh"
 
 # --- reruns of what failed on the patched build; the regression test must fail stock and pass patched ---------------
 rerun() {
