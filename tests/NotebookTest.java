@@ -69,7 +69,7 @@ class NotebookTest {
         assertKernelAndPaths(out);
         // What a reader sees stored: the loss, the workaround losing none, and the Lazy Pirate client recovering drops.
         assertTrue(out.contains("LOST reply"), "the stored reproducer output shows a lost reply");
-        java.util.regex.Matcher pirate = java.util.regex.Pattern.compile("OK 10,000 requests answered, (\\d+) resends").matcher(out);
+        java.util.regex.Matcher pirate = java.util.regex.Pattern.compile("OK [\\d,]+ requests answered, (\\d+) resends").matcher(out);
         assertTrue(pirate.find() && Long.parseLong(pirate.group(1)) > 0, "the stored Lazy Pirate output recovered real drops");
     }
 
@@ -98,9 +98,11 @@ class NotebookTest {
         // ZMQ_EVENTS read twice it must lose none: that is the fix, whatever the rate.
         assertTrue(out.contains("LOST reply"), "SilentDrop lost a reply on the kernel");
         assertTrue(out.matches("(?s).*NO LOSS in [\\d,]+ round trips with SNDHWM=1 \\(ZMQ_EVENTS read twice\\).*"), "the workaround lost none");
-        // Every request answered; how many needed a resend varies too much on the kernel to bound here (4 to about 190
-        // per 10,000 requests in five executions), so that there were some is asserted on the stored outputs above.
-        assertTrue(out.contains("OK 10,000 requests answered"), "LazyPirateClient");
+        // Every request answered, and drops among them: the demo goes on past 10,000 requests, up to 100,000, until one
+        // reply was lost and recovered. On the kernel it resent 1 to about 190 times per 10,000 requests (seven
+        // executions); at the rarest, 1e-4, 100,000 requests see no drop with odds below e^-10.
+        java.util.regex.Matcher pirate = java.util.regex.Pattern.compile("OK [\\d,]+ requests answered, (\\d+) resends").matcher(out);
+        assertTrue(pirate.find() && Long.parseLong(pirate.group(1)) > 0, "LazyPirateClient recovered real drops");
         assertTrue(out.contains("OK: 3 requests answered (1 of them repeats"), "SafeRepServer");
     }
 }

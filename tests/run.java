@@ -30,7 +30,7 @@ import java.util.stream.Stream;
 public class run {
     static final List<Class<?>> ALL = List.of(StepsTest.class, FaultsTest.class, MechanismTest.class, ArticleTest.class, LibzmqTest.class, ProcessTest.class, InputTest.class, DataTest.class,
             LauncherTest.class, PatternsTest.class, HostileTest.class, FixTest.class, PyzmqTest.class, NotebookTest.class,
-            VerdictTest.class, FiguresTest.class, PyPatternsTest.class);
+            VerdictTest.class, CompareTest.class, FiguresTest.class, PyPatternsTest.class);
 
     /** A test class named on the command line, whether or not it is in ALL. */
     static Class<?> testClass(String name) {

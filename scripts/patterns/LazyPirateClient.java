@@ -84,7 +84,10 @@ public class LazyPirateClient implements AutoCloseable {
         System.exit(demo(args.length > 0 ? Integer.parseInt(args[0]) : 10_000) ? 0 : 1);
     }
 
-    /** `requests` requests to an echo REP at SNDHWM=1 in this process; true when every one was answered. */
+    /**
+     * `requests` requests to an echo REP at SNDHWM=1 in this process, and on, up to ten times as many, until at least
+     * one reply was lost and recovered (the race's rate varies a lot); true when every one was answered.
+     */
     static boolean demo(int requests) throws InterruptedException {
         boolean ok = false;
         try (ZContext ctx = new ZContext()) {
@@ -102,8 +105,10 @@ public class LazyPirateClient implements AutoCloseable {
             });
             server.start();
             try (LazyPirateClient client = new LazyPirateClient(ctx, rep.getLastEndpoint(), 100, 3)) {
-                for (long id = 1; id <= requests; id++) client.request(id, "");
-                System.out.printf("OK %,d requests answered, %d resends after a lost reply%n", requests, client.resends);
+                long id = 1;
+                for (; id <= requests || client.resends == 0 && id <= 10L * requests; id++) client.request(id, "");
+                if (id - 1 > requests) System.out.printf("I: went on to request %,d: the first %,d lost no reply%n", id - 1, requests);
+                System.out.printf("OK %,d requests answered, %d resends after a lost reply%n", id - 1, client.resends);
                 ok = true;
             } catch (RequestFailed e) {
                 System.out.println("FAILED " + e.getMessage());

@@ -63,7 +63,7 @@ final class Notebook {
     static final Map<String, String> EXPERIMENTS = Map.of(
             "SilentDrop.java", """
                     SilentDrop.run(1, 30_000, false);   // SNDHWM=1: runs until a reply is lost (30 s at most)
-                    SilentDrop.run(1, 10_000, true);    // the same with ZMQ_EVENTS read twice before each recv(): 10 s, no loss""",
+                    SilentDrop.run(1, 5_000, true);     // the same with ZMQ_EVENTS read twice before each recv(): 5 s, no loss""",
             "LazyPirateClient.java", "LazyPirateClient.demo(10_000);   // 10,000 requests to a REP with SNDHWM=1: the drops, recovered",
             "SafeRepServer.java", "SafeRepServer.demo();   // a request twice, then garbage");
 
