@@ -1,17 +1,13 @@
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The compare step's verdict family (VerdictTest has the others): whatever the race did in its short rounds, its first
- * word agrees with its exit code. It asserts no measurement, so it runs beside the other classes that measure nothing.
+ * word agrees with its exit code.
  */
-@Execution(ExecutionMode.CONCURRENT)
-@ResourceLock(value = run.MACHINE, mode = ResourceAccessMode.READ)
+@ResourceLock(run.MACHINE)   // starts every library's step through JBang on Java 22+, whose first builds must not overlap: runs alone
 class CompareTest {
     /** compare runs every library through the launcher: its verdict agrees with its exit code whatever the race did. */
     @Test

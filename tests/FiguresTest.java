@@ -393,7 +393,7 @@ class FiguresTest {
     // ---- 2. the tables ---------------------------------------------------------------------------------------------
 
     @Test
-    void everyCellOfTheFourTablesInBothEditionsEqualsItsRecomputation() throws Exception {
+    void everyCellOfTheFiveTablesInBothEditionsEqualsItsRecomputation() throws Exception {
         Map<String, String> zh = new HashMap<>();   // the Chinese page translates a cell whose whole text it knows
         for (String line : Files.readAllLines(ROOT.resolve("article/zh/strings.tsv"))) {
             String[] pair = line.split("\t");
@@ -408,6 +408,7 @@ class FiguresTest {
             cells += compare(page.getKey() + " advice", tables.get("advice"), adviceTable(), 3, words, problems);
             cells += compare(page.getKey() + " fixes", tables.get("fixes"), fixesTable(), 5, words, problems);
             cells += compare(page.getKey() + " hostile", tables.get("hostile"), hostileTable(), 1, words, problems);
+            cells += compare(page.getKey() + " upstream", tables.get("upstream"), upstreamTable(), 4, words, problems);
         }
         assertEquals(List.of(), problems, cells + " cells checked");
         assertTrue(cells > 1000, "cells checked: " + cells);
@@ -418,7 +419,7 @@ class FiguresTest {
 
     static Map<String, Table> tables(String html, String edition, List<String> problems) {
         Map<String, Table> t = new HashMap<>();
-        Matcher m = Pattern.compile("<table class=\"(fixes|advice|sweep|hostile)\">(.*?)</table>", Pattern.DOTALL).matcher(html);
+        Matcher m = Pattern.compile("<table class=\"(fixes|advice|sweep|hostile|upstream)\">(.*?)</table>", Pattern.DOTALL).matcher(html);
         while (m.find()) {
             if (t.containsKey(m.group(1))) problems.add(edition + ": two tables " + m.group(1));
             List<List<String>> rows = new ArrayList<>();
@@ -431,7 +432,7 @@ class FiguresTest {
             }
             t.put(m.group(1), new Table(head, rows));
         }
-        for (String name : List.of("fixes", "advice", "sweep", "hostile"))
+        for (String name : List.of("fixes", "advice", "sweep", "hostile", "upstream"))
             if (!t.containsKey(name)) problems.add(edition + ": no table " + name);
         return t;
     }
@@ -533,6 +534,16 @@ class FiguresTest {
         }
         return new Table(List.of("library", "fix", "transport", "load", "REP SNDHWM", "runs", "runs with a loss", "round trips",
                 "lost", "loss rate (95%)"), rows);
+    }
+
+    /** The projects' own suites, a row per build as data/upstream.csv has them (the commit to 12 digits). */
+    static Table upstreamTable() throws IOException {
+        List<List<String>> rows = new ArrayList<>();
+        for (Row r : read("upstream"))
+            rows.add(List.of(r.s("project"), r.s("ref"), r.s("commit").substring(0, Math.min(12, r.s("commit").length())), r.s("build"),
+                    r.s("tests"), r.s("failed"), r.s("skipped"), String.join(", ", r.s("failing").split(" ")), r.s("flaky"), r.s("seconds")));
+        return new Table(List.of("project", "ref", "commit", "build", "tests", "failed", "skipped", "failing", "flaky (passed every rerun)",
+                "seconds"), rows);
     }
 
     /** Which bad input each REP survived: for each library and guard, the newest row of each kind (by its timestamp). */

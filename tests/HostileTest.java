@@ -1,8 +1,5 @@
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.nio.file.Files;
@@ -14,8 +11,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Bad bytes on a REP's port: every kind against each library's REP, and a REP process that says when it stopped. */
-@Execution(ExecutionMode.CONCURRENT)   // measures nothing: side by side with the others that do not
-@ResourceLock(value = run.MACHINE, mode = ResourceAccessMode.READ)
+@ResourceLock(run.MACHINE)   // starts REP processes through JBang on Java 22+, whose first builds must not overlap: runs alone
 class HostileTest {
     static String last(String out) {
         return out.strip().lines().reduce((a, b) -> b).orElse("");

@@ -45,7 +45,9 @@ public class run {
 
     /**
      * The machine as a resource: a class that measures the race or times anything holds it alone; the few that measure
-     * nothing (pages, browser, notebook, launcher, bad bytes) share it and run side by side, two at a time.
+     * nothing (pages, browser, notebooks, launcher) share it and run side by side, two at a time. Classes that start
+     * steps on Java 22+ through JBang run alone too: two JBang processes building such scripts at once in a fresh clone
+     * once failed ("javac: No such file" under JBang's linked JDK, "Error creating/updating jar").
      */
     static final String MACHINE = "machine";
 

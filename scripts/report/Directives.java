@@ -56,6 +56,7 @@ final class Directives {
             case "advice" -> "<div class=\"table-wrap\">" + Tables.advice(data) + "</div>";
             case "fixes" -> "<div class=\"table-wrap\">" + Tables.fixes(data) + "</div>";
             case "hostile" -> "<div class=\"table-wrap\">" + Tables.hostile(data) + "</div>";
+            case "upstream" -> "<div class=\"table-wrap\">" + Tables.upstream(data) + "</div>";
             default -> throw new LabException("unknown table " + name);
         });
     }

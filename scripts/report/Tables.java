@@ -104,6 +104,30 @@ final class Tables {
         return html("hostile", headers, rows);
     }
 
+    /**
+     * JeroMQ's and libzmq's own test suites, stock and patched, from data/upstream.csv (fix/jeromq and fix/libzmq
+     * upstream-suite.sh): one row per build, in the order they ran, the commit shortened to 12 digits.
+     */
+    static String upstream(Data d) {
+        java.nio.file.Path file = d.dir.resolve("upstream.csv");
+        List<List<String>> csv;
+        try {
+            csv = Runs.read(file);
+        } catch (java.io.IOException e) {
+            throw new LabException("cannot read " + Runs.shown(file) + " (run fix/jeromq/upstream-suite.sh or fix/libzmq/upstream-suite.sh)");
+        }
+        List<String> h = csv.get(0);
+        List<String[]> rows = new ArrayList<>();
+        for (List<String> r : csv.subList(1, csv.size())) {
+            java.util.function.Function<String, String> c = name -> r.get(h.indexOf(name));
+            rows.add(new String[] {c.apply("project"), c.apply("ref"), c.apply("commit").substring(0, Math.min(12, c.apply("commit").length())),
+                    c.apply("build"), c.apply("tests"), c.apply("failed"), c.apply("skipped"), c.apply("failing").replace(" ", ", "),
+                    c.apply("flaky"), c.apply("seconds")});
+        }
+        return html("upstream", List.of("project", "ref", "commit", "build", "tests", "failed", "skipped", "failing", "flaky (passed every rerun)",
+                "seconds"), rows);
+    }
+
     /** An HTML table of text cells, escaped. */
     private static String html(String cssClass, List<String> headers, List<String[]> rows) {
         StringBuilder t = new StringBuilder("<table class=\"" + cssClass + "\"><thead><tr>");
