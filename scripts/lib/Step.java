@@ -151,7 +151,7 @@ public abstract class Step implements Callable<Integer> {
      */
     protected int verdict(int code, String format, Object... args) {
         String line = String.format(format, args);
-        out().println(Lab.interrupted() && !line.startsWith("SERVED") ? "INTERRUPTED, what ran so far: " + line : line);
+        out().println(Lab.interrupted() && !Lab.agrees(Lab.INTERRUPTED, line) ? "INTERRUPTED, what ran so far: " + line : line);
         out().flush();
         return Lab.interrupted() ? Lab.INTERRUPTED : code;
     }
