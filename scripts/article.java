@@ -66,6 +66,10 @@ public class article implements Callable<Integer> {
     @Option(names = "--no-notebook", description = "do not write and execute article/article.ipynb (that needs Debian's jupyter-nbconvert)")
     boolean noNotebook;
 
+    @Option(names = "--install-kernel", description = "register the notebooks' Java kernel (IJava with the article's code, Tablesaw and "
+            + "JeroMQ 0.6.0) in your Jupyter, as \"Java (HWM Lab)\", and stop: then open article/article.ipynb in JupyterLab or VS Code")
+    boolean installKernel;
+
     @Option(names = "--no-images", description = "do not export the charts as SVG and PNG (that needs Debian's chromium)")
     boolean noImages;
 
@@ -81,6 +85,14 @@ public class article implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (installKernel) {   // where Jupyter looks for a user's kernels
+            String data = System.getenv("JUPYTER_DATA_DIR");
+            Path kernels = (data != null ? Path.of(data) : Path.of(System.getenv().getOrDefault("HOME", System.getProperty("user.home")), ".local/share/jupyter"))
+                    .resolve("kernels");
+            out().println("OK kernel \"Java (HWM Lab)\" written to " + Notebook.installKernel(kernels, Notebook.classpath())
+                    + ": open article/article.ipynb (or article/zh/article.ipynb) in Jupyter and run it");
+            return Lab.SHOWN;
+        }
         Path root = Runs.dataDir().getParent();
         List<Edition> editions;
         if (source != null) {   // one page: the edition whose source it stands in for, English unless it is under zh/
@@ -149,7 +161,7 @@ public class article implements Callable<Integer> {
             return "notebook written to " + Runs.shown(nb) + " (not executed: Jupyter is not installed)";
         long t0 = System.nanoTime();
         try {
-            Notebook.execute(nb, PatchedJeromq.jeromqJar(), 120);
+            Notebook.execute(nb, Notebook.classpath(), 120);
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
             throw new LabException("interrupted while the notebook ran", Lab.INTERRUPTED);

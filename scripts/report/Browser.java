@@ -84,7 +84,13 @@ final class Browser implements AutoCloseable {
         pending.put(id, reply);
         ws.sendText("{\"id\":" + id + ",\"method\":\"" + method + "\",\"params\":" + params
                 + (sessionId == null ? "" : ",\"sessionId\":\"" + sessionId + "\"") + "}", true).get(10, TimeUnit.SECONDS);
-        JsonObject r = reply.get(30, TimeUnit.SECONDS);
+        JsonObject r;
+        try {
+            r = reply.get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            pending.remove(id);
+            throw new IllegalStateException("chromium did not answer " + method + " in 30 s");
+        }
         if (r.has("error")) throw new IllegalStateException(method + ": " + r.get("error"));
         return r.getAsJsonObject("result");
     }

@@ -60,17 +60,25 @@ final class Page {
 
     /** The same in an edition's language (titles, axes, legend and caption from its strings). */
     static String chart(Charts.Chart c, Edition edition) {
-        // Responsive: no fixed width (Tablesaw writes 700 px); the layout is finished by hwmLayout() in the page.
+        String caption = escape(c.caption());
+        if (edition != null) caption = edition.chart(caption);
+        return "<figure class=\"chart\" id=\"figure-" + c.id() + "\">" + c.figure().divString(c.id())
+                + "<script>window.hwmCharts.push(function () {" + drawing(c, edition) + "});</script>"
+                + "<figcaption>" + caption + " <span class=\"chart-files\"><a href=\"images/" + c.id() + ".svg\">SVG</a> · <a href=\"images/"
+                + c.id() + ".png\">PNG</a></span></figcaption></figure>\n";
+    }
+
+    /**
+     * The body of a function that draws the chart into the element with its id once plotly.js is there, and returns
+     * plotly's promise; in the edition's language when one is given. The page and the notebook draw with it.
+     */
+    static String drawing(Charts.Chart c, Edition edition) {
+        // Responsive: no fixed width (Tablesaw writes 700 px); the layout is finished by hwmLayout() (LAYOUT).
         String js = c.figure().asJavascript(c.id()).replace("<script>", "").replace("</script>", "")
                 .replaceAll("(?m)^\\s*width: \\d+,\\s*$", "")
                 .replace("Plotly.newPlot(target_" + c.id() + ", data, layout)",
                         "return Plotly.newPlot(target_" + c.id() + ", hwmData(data), hwmLayout(layout), {responsive: true, displaylogo: false, displayModeBar: false})");
-        String caption = escape(c.caption());
-        if (edition != null) { js = edition.chart(js); caption = edition.chart(caption); }
-        return "<figure class=\"chart\" id=\"figure-" + c.id() + "\">" + c.figure().divString(c.id())
-                + "<script>window.hwmCharts.push(function () {" + js + "});</script>"
-                + "<figcaption>" + caption + " <span class=\"chart-files\"><a href=\"images/" + c.id() + ".svg\">SVG</a> · <a href=\"images/"
-                + c.id() + ".png\">PNG</a></span></figcaption></figure>\n";
+        return edition == null ? js : edition.chart(js);
     }
 
     /** The whole page around a body that may contain charts. */
@@ -100,7 +108,7 @@ final class Page {
 
     // Every chart: the full column width, the legend in a row above the plot (beside it, it ate a third of the width),
     // axes that make room for their tick labels and titles.
-    private static final String LAYOUT = """
+    static final String LAYOUT = """
             window.hwmLayout = function (l) {
               delete l.width; l.autosize = true;
               l.legend = Object.assign({orientation: 'h', x: 0, xanchor: 'left', y: 1.02, yanchor: 'bottom'}, l.legend || {});
@@ -143,8 +151,18 @@ final class Page {
               }
               document.documentElement.dataset.fitted = String(window.innerWidth);
             };
+            // plotly.js from the element that carries it gzip-compressed, base64-encoded (the page's, or a notebook output's).
+            window.hwmPlotly = async function (id) {
+              if (window.Plotly) return;
+              const bytes = Uint8Array.from(atob(document.getElementById(id).textContent), c => c.charCodeAt(0));
+              const s = document.createElement('script');
+              s.textContent = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text();
+              document.head.appendChild(s);
+            };
             // A heatmap's colour bar lies in a row above the plot, right of the legend, instead of taking width beside it.
+            // Each trace named by its place (plotly would draw a random id, and the exported SVG would change every time).
             window.hwmData = function (d) {
+              d.forEach((t, i) => t.uid = t.uid || 'trace' + i);
               for (const t of d) if (t.type === 'heatmap')
                 t.colorbar = {orientation: 'h', x: 1, xanchor: 'right', y: 1.02, yanchor: 'bottom', len: 0.35, thickness: 10,
                               title: {text: document.documentElement.lang.startsWith('zh') ? '丢失率的 log10' : 'log10 rate', side: 'top'}};
@@ -165,12 +183,7 @@ final class Page {
               const label = button.textContent; button.textContent = '✓'; setTimeout(() => button.textContent = label, 1500);
             });
             (async function () {
-              const b64 = document.getElementById('plotly-gz').textContent;
-              const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
-              const js = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text();
-              const s = document.createElement('script');
-              s.textContent = js;
-              document.head.appendChild(s);
+              await hwmPlotly('plotly-gz');
               await Promise.all(window.hwmCharts.map(draw => draw()));
               await hwmFit();
               let resized;
