@@ -158,8 +158,10 @@ final class Notebook {
                 Runs.deleteTree(dir);
             }
         }
-        bundle.put("text/html", "<div id=\"" + c.id() + "\" style=\"width: 100%\">" + still + "</div>\n<script>window.hwmPlotly && hwmPlotly('hwm-plotly-gz')"
-                + ".then(function () { document.getElementById('" + c.id() + "').replaceChildren(); " + Page.drawing(c, e) + "});</script>\n"
+        // Drawn, then widened where its labels collide (as on the page); its box then scrolls sideways on a small screen.
+        bundle.put("text/html", "<div style=\"overflow-x: auto\"><div id=\"" + c.id() + "\" style=\"width: 100%\">" + still + "</div></div>\n"
+                + "<script>window.hwmPlotly && hwmPlotly('hwm-plotly-gz').then(function () { document.getElementById('" + c.id() + "').replaceChildren(); "
+                + Page.drawing(c, e) + "}).then(function () { return hwmFitOne(document.getElementById('" + c.id() + "')); });</script>\n"
                 + "<p style=\"font-size: .85em\">" + Page.escape(caption) + "</p>");
         return bundle;
     }

@@ -141,15 +141,16 @@ final class Page {
               return ticks.some((a, i) => ticks.slice(i + 1).some(b => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1));
             };
             window.hwmFit = async function () {
-              for (const gd of document.querySelectorAll('figure.chart > div.js-plotly-plot')) {
-                gd.style.minWidth = '';
-                await Plotly.Plots.resize(gd);
-                for (let i = 0; i < 12 && hwmCrowded(gd); i++) {
-                  gd.style.minWidth = Math.ceil(gd.getBoundingClientRect().width * 1.15) + 'px';
-                  await Plotly.Plots.resize(gd);
-                }
-              }
+              for (const gd of document.querySelectorAll('figure.chart > div.js-plotly-plot')) await hwmFitOne(gd);
               document.documentElement.dataset.fitted = String(window.innerWidth);
+            };
+            window.hwmFitOne = async function (gd) {
+              gd.style.minWidth = '';
+              await Plotly.Plots.resize(gd);
+              for (let i = 0; i < 12 && hwmCrowded(gd); i++) {
+                gd.style.minWidth = Math.ceil(gd.getBoundingClientRect().width * 1.15) + 'px';
+                await Plotly.Plots.resize(gd);
+              }
             };
             // plotly.js from the element that carries it gzip-compressed, base64-encoded (the page's, or a notebook output's).
             window.hwmPlotly = async function (id) {
