@@ -25,47 +25,113 @@ SETUP_TEARDOWN_TESTCONTEXT
 //  because each request is given time to arrive before the REP calls
 //  zmq_recv. On a library with the bug it fails at round 2.
 
-void test_rep_does_not_drop_reply_on_stale_hwm ()
+static void *rep_with_sndhwm_1 (char *endpoint, size_t size)
 {
-    char my_endpoint[MAX_SOCKET_STRING];
-
     void *rep = test_context_socket (ZMQ_REP);
     int hwm = 1;
     TEST_ASSERT_SUCCESS_ERRNO (
       zmq_setsockopt (rep, ZMQ_SNDHWM, &hwm, sizeof (hwm)));
-    bind_loopback_ipv4 (rep, my_endpoint, sizeof my_endpoint);
+    bind_loopback_ipv4 (rep, endpoint, size);
+    return rep;
+}
 
+static void *connected_req (const char *endpoint)
+{
     void *req = test_context_socket (ZMQ_REQ);
     int timeout = 2000;
     TEST_ASSERT_SUCCESS_ERRNO (
       zmq_setsockopt (req, ZMQ_RCVTIMEO, &timeout, sizeof (timeout)));
-    TEST_ASSERT_SUCCESS_ERRNO (zmq_connect (req, my_endpoint));
+    int linger = 0;
+    TEST_ASSERT_SUCCESS_ERRNO (
+      zmq_setsockopt (req, ZMQ_LINGER, &linger, sizeof (linger)));
+    TEST_ASSERT_SUCCESS_ERRNO (zmq_connect (req, endpoint));
+    return req;
+}
 
-    for (int i = 1; i <= 5; i++) {
-        char request[32];
-        char reply[32];
-        snprintf (request, sizeof request, "request %d", i);
-        snprintf (reply, sizeof reply, "reply %d", i);
+//  REQ sends "request N"; once it is in the REP's inbound pipe, so that the
+//  REP's zmq_recv finds it without waiting (and without processing commands),
+//  REP answers "reply N", which REQ must receive.
+static void round_trip (void *req, void *rep, int n)
+{
+    char request[32];
+    char reply[32];
+    snprintf (request, sizeof request, "request %d", n);
+    snprintf (reply, sizeof reply, "reply %d", n);
 
-        send_string_expect_success (req, request, 0);
+    send_string_expect_success (req, request, 0);
+    msleep (SETTLE_TIME);
+    recv_string_expect_success (rep, request, 0);
+    send_string_expect_success (rep, reply, 0);
 
-        //  Let the request reach the REP's inbound pipe, so that the REP's
-        //  zmq_recv finds it without waiting (and without processing
-        //  commands).
-        msleep (SETTLE_TIME);
+    char buffer[32];
+    const int rc = zmq_recv (req, buffer, sizeof buffer - 1, 0);
+    char message[64];
+    snprintf (message, sizeof message, "reply %d was dropped by REP", n);
+    TEST_ASSERT_EQUAL_INT_MESSAGE (static_cast<int> (strlen (reply)), rc,
+                                   message);
+    buffer[rc] = '\0';
+    TEST_ASSERT_EQUAL_STRING (reply, buffer);
+}
 
-        recv_string_expect_success (rep, request, 0);
-        send_string_expect_success (rep, reply, 0);
+void test_rep_does_not_drop_reply_on_stale_hwm ()
+{
+    char my_endpoint[MAX_SOCKET_STRING];
+    void *rep = rep_with_sndhwm_1 (my_endpoint, sizeof my_endpoint);
+    void *req = connected_req (my_endpoint);
 
-        char buffer[32];
-        const int rc = zmq_recv (req, buffer, sizeof buffer - 1, 0);
-        char message[64];
-        snprintf (message, sizeof message, "reply %d was dropped by REP", i);
-        TEST_ASSERT_EQUAL_INT_MESSAGE (static_cast<int> (strlen (reply)), rc,
-                                       message);
-        buffer[rc] = '\0';
-        TEST_ASSERT_EQUAL_STRING (reply, buffer);
-    }
+    for (int i = 1; i <= 5; i++)
+        round_trip (req, rep, i);
+
+    test_context_socket_close (req);
+    test_context_socket_close (rep);
+}
+
+//  With the fix, router_t::xsend processes the REP's commands while zmq_recv
+//  is reading a request, and a command can end a pipe. Here the requester
+//  closes (linger 0) after sending request 2 and before the REP reads it: the
+//  termination of its pipe waits in the REP's mailbox beside activate_write.
+//  The REP still reads request 2, its reply goes nowhere (the peer is gone,
+//  zmq_send succeeds as REP's always does), and it goes on serving.
+void test_rep_survives_its_requester_vanishing ()
+{
+    char my_endpoint[MAX_SOCKET_STRING];
+    void *rep = rep_with_sndhwm_1 (my_endpoint, sizeof my_endpoint);
+    void *req = connected_req (my_endpoint);
+
+    round_trip (req, rep, 1);
+    send_string_expect_success (req, "request 2", 0);
+    msleep (SETTLE_TIME);
+    test_context_socket_close (req);
+    msleep (SETTLE_TIME);
+    recv_string_expect_success (rep, "request 2", 0);
+    send_string_expect_success (rep, "reply 2", 0);
+
+    void *next = connected_req (my_endpoint);
+    round_trip (next, rep, 3);
+
+    test_context_socket_close (next);
+    test_context_socket_close (rep);
+}
+
+//  The same while another peer closes: its pipe's termination is processed
+//  inside router_t::xsend, and the reply to the requester still goes out.
+void test_rep_answers_while_another_peer_vanishes ()
+{
+    char my_endpoint[MAX_SOCKET_STRING];
+    void *rep = rep_with_sndhwm_1 (my_endpoint, sizeof my_endpoint);
+    void *gone = connected_req (my_endpoint);
+    void *req = connected_req (my_endpoint);
+
+    round_trip (gone, rep, 1);
+    round_trip (req, rep, 2);
+    send_string_expect_success (req, "request 3", 0);
+    msleep (SETTLE_TIME);
+    test_context_socket_close (gone);
+    msleep (SETTLE_TIME);
+    recv_string_expect_success (rep, "request 3", 0);
+    send_string_expect_success (rep, "reply 3", 0);
+    recv_string_expect_success (req, "reply 3", 0);
+    round_trip (req, rep, 4);
 
     test_context_socket_close (req);
     test_context_socket_close (rep);
@@ -77,5 +143,7 @@ int main ()
 
     UNITY_BEGIN ();
     RUN_TEST (test_rep_does_not_drop_reply_on_stale_hwm);
+    RUN_TEST (test_rep_survives_its_requester_vanishing);
+    RUN_TEST (test_rep_answers_while_another_peer_vanishes);
     return UNITY_END ();
 }

@@ -16,8 +16,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * system's libzmq.so.5. No binding library: each call is a downcall handle on the C function of that name.
  */
 final class LibZmq implements AutoCloseable {
-    static final int REQ = 3, REP = 4, RCVMORE = 13, EVENTS = 15, LINGER = 17, SNDHWM = 23, RCVHWM = 24, RCVTIMEO = 27,
-            LAST_ENDPOINT = 32;
+    static final int REQ = 3, REP = 4, ROUTER = 6, RCVMORE = 13, EVENTS = 15, LINGER = 17, SNDHWM = 23, RCVHWM = 24, RCVTIMEO = 27,
+            LAST_ENDPOINT = 32, ROUTER_MANDATORY = 33;
+    static final int DONTWAIT = 1, SNDMORE = 2;   // send flags
+    static final int EAGAIN = 11, EHOSTUNREACH = 113;   // errno on Linux
 
     /** Where libzmq comes from: the system's libzmq.so.5, or the file in the property hwm.libzmq (libzmq --libzmq). */
     private static final String path = System.getProperty("hwm.libzmq");
@@ -76,10 +78,17 @@ final class LibZmq implements AutoCloseable {
         }
     }
 
+    static int errno() {
+        try {
+            return (int) ERRNO.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     static String lastError() {
         try {
-            int errno = (int) ERRNO.invokeExact();
-            return ((MemorySegment) STRERROR.invokeExact(errno)).reinterpret(256).getString(0);
+            return ((MemorySegment) STRERROR.invokeExact(errno())).reinterpret(256).getString(0);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -172,10 +181,27 @@ final class LibZmq implements AutoCloseable {
 
         /** Sends text as one frame; false when zmq_send returned -1. */
         boolean send(String text) {
-            byte[] b = text.getBytes(StandardCharsets.US_ASCII);
+            return sendFrame(text.getBytes(StandardCharsets.US_ASCII), 0);
+        }
+
+        /** One frame of up to 64 bytes with zmq_send's flags (SNDMORE, DONTWAIT); false when zmq_send returned -1. */
+        boolean sendFrame(byte[] b, int flags) {
             MemorySegment.copy(b, 0, buf, ValueLayout.JAVA_BYTE, 0, b.length);
             try {
-                return (int) SEND.invokeExact(s, buf, (long) b.length, 0) >= 0;
+                return (int) SEND.invokeExact(s, buf, (long) b.length, flags) >= 0;
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        /** One frame (its first 64 bytes), or null when nothing came within RCVTIMEO. */
+        byte[] recvFrame() {
+            try {
+                int n = (int) RECV.invokeExact(s, buf, buf.byteSize(), 0);
+                if (n < 0) return null;
+                byte[] b = new byte[(int) Math.min(n, buf.byteSize())];
+                MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, b, 0, b.length);
+                return b;
             } catch (Throwable t) {
                 throw rethrow(t);
             }
@@ -183,15 +209,8 @@ final class LibZmq implements AutoCloseable {
 
         /** One frame as text, or null when nothing came within RCVTIMEO. */
         String recv() {
-            try {
-                int n = (int) RECV.invokeExact(s, buf, buf.byteSize(), 0);
-                if (n < 0) return null;
-                byte[] b = new byte[(int) Math.min(n, buf.byteSize())];
-                MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, b, 0, b.length);
-                return new String(b, StandardCharsets.US_ASCII);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
+            byte[] b = recvFrame();
+            return b == null ? null : new String(b, StandardCharsets.US_ASCII);
         }
 
         @Override

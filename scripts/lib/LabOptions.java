@@ -77,7 +77,7 @@ public class LabOptions {
     @Option(names = "--allow-remote", description = "allow an endpoint that is not loopback (the kit binds 127.0.0.1 otherwise)")
     public boolean allowRemote;
 
-    @Option(names = "--load", defaultValue = "idle",
+    @Option(names = "--load", defaultValue = "${sys:lab.load:-idle}",
             description = "idle, or busy-core: one spinning process on the other core while the run measures (default: ${DEFAULT-VALUE})")
     public String load;
 
