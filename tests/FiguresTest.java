@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -42,6 +43,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class FiguresTest {
     static final Path ROOT = Runs.dataDir().getParent(), DATA = Runs.dataDir();
     static final List<String> SOURCES = List.of("article/article.md", "article/zh/article.md");
+    static final List<String> APPENDICES = List.of("fix/jeromq/ISSUE.md", "fix/libzmq/COMMENT.md");
     static final Pattern FIGURE = Pattern.compile("\\{\\{([a-z0-9_.-]+)}}");
     /** The English labels of the fixes, as the fixes table shows them. */
     static final Map<String, String> FIX_LABELS = Map.of("none", "none: the library as released",
@@ -73,7 +75,8 @@ class FiguresTest {
     @Test
     void everyFigureOfBothEditionsEqualsItsRecomputationFromTheCsvFiles() throws Exception {
         Set<String> used = new TreeSet<>();
-        for (String source : SOURCES) FIGURE.matcher(Files.readString(ROOT.resolve(source))).results().forEach(m -> used.add(m.group(1)));
+        for (String source : Stream.concat(SOURCES.stream(), APPENDICES.stream()).toList())   // the maintainers' texts are pages too
+            FIGURE.matcher(Files.readString(ROOT.resolve(source))).results().forEach(m -> used.add(m.group(1)));
         assertTrue(used.size() > 150, "figures found in the sources: " + used.size());
         Map<String, String> want = recompute();
         Figures figures = new Figures(new Data(DATA));
@@ -134,6 +137,7 @@ class FiguresTest {
         retry(f, where(retry, r -> r.d("kill_every") == 0 && r.d("rep_sndhwm") == 1));   // "a REP that still has SNDHWM=1"
         faults(f, where(retry, r -> r.d("kill_every") > 0));
         durations(f);
+        suitesAndStress(f);
         f.put("env.java", distinct(hwm1, "java"));
         f.put("env.os", distinct(hwm1, "os"));
         f.put("env.cpus", plain(hwm1.stream().mapToDouble(r -> r.d("cpus")).max().orElseThrow()));
@@ -388,6 +392,30 @@ class FiguresTest {
                         f.put("job." + kind, minutes(r.d("seconds")));
                         f.put("job." + kind + ".date", r.s("timestamp").substring(0, 10));
                     });
+    }
+
+    /**
+     * What the maintainers' texts quote: each project's suite per ref and build (data/upstream.csv), and each stress
+     * run per library, socket and build (data/stress.csv; patched: a "+" in its version); the newest row of each.
+     */
+    static void suitesAndStress(Map<String, String> f) throws IOException {
+        if (Files.isRegularFile(DATA.resolve("upstream.csv")))
+            for (Row r : read("upstream")) {   // in file order, oldest first: the newest of each is put last
+                String p = "upstream." + r.s("project") + "." + r.s("ref") + "." + r.s("build") + ".";
+                f.put(p + "commit", r.s("commit").substring(0, 12));
+                f.put(p + "date", r.s("timestamp").substring(0, 10));
+                for (String n : List.of("tests", "failed", "skipped")) f.put(p + n, r.s(n));
+                f.put(p + "failing", r.s("failing").isEmpty() ? "none" : r.s("failing").replace(" ", ", "));
+                f.put(p + "seconds", count(r.d("seconds")));
+            }
+        if (Files.isRegularFile(DATA.resolve("stress.csv")))
+            for (Row r : read("stress")) {
+                String p = "stress." + r.s("library") + "." + r.s("socket") + "." + (r.s("library_version").contains("+") ? "patched" : "stock") + ".";
+                for (String n : List.of("requests", "connections", "abandoned", "lost", "eagain", "ehostunreach")) f.put(p + n, count(r.d(n)));
+                f.put(p + "left", r.s("pipes_left"));
+                f.put(p + "load", r.s("load"));
+                f.put(p + "seconds", count(r.d("elapsed_s")));
+            }
     }
 
     // ---- 2. the tables ---------------------------------------------------------------------------------------------

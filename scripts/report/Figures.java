@@ -71,6 +71,8 @@ final class Figures {
         if (d.has("sweep")) sweep(Charts.releasedSweep(d));
         if (d.has("bench")) bench(d.table("bench"));
         durations(d.dir.resolve("durations.csv"));
+        upstream(d.dir.resolve("upstream.csv"));
+        stress(d.dir.resolve("stress.csv"));
         if (d.has("hwm1")) {
             Table t = d.table("hwm1");
             put("env.java", String.join(", ", t.stringColumn("java").unique().asList()));
@@ -305,19 +307,64 @@ final class Figures {
      * every step passed and JBang built no script, with its date; job.cold, the newest in which it had to build them.
      */
     private void durations(java.nio.file.Path file) {
-        if (!java.nio.file.Files.isRegularFile(file)) return;
-        List<List<String>> rows;
-        try {
-            rows = Runs.read(file);
-        } catch (java.io.IOException e) {
-            throw new LabException("cannot read " + Runs.shown(file));
-        }
+        List<List<String>> rows = rows(file);
+        if (rows.isEmpty()) return;
         List<String> h = rows.get(0);
         for (List<String> r : rows.subList(1, rows.size())) {   // oldest first: the newest of each kind is put last
             if (!r.get(h.indexOf("step")).equals("steps") || !r.get(h.indexOf("ok")).equals("true")) continue;
             String kind = Long.parseLong(r.get(h.indexOf("scripts_built"))) == 0 ? "job.warm" : "job.cold";
             put(kind, minutes(Double.parseDouble(r.get(h.indexOf("seconds")))));
             put(kind + ".date", r.get(h.indexOf("timestamp")).substring(0, 10));
+        }
+    }
+
+    /**
+     * The projects' own suites (data/upstream.csv), the newest row of each project, ref and build:
+     * upstream.jeromq.0.6.0.stock.tests, .failed, .skipped, .failing ("none", or the names), .seconds, .commit (12
+     * characters), .date; the maintainers' texts show them as a table.
+     */
+    private void upstream(java.nio.file.Path file) {
+        List<List<String>> csv = rows(file);
+        if (csv.isEmpty()) return;
+        List<String> h = csv.remove(0);
+        for (List<String> r : csv) {   // oldest first: the newest of each is put last
+            java.util.function.Function<String, String> c = name -> r.get(h.indexOf(name));
+            String p = "upstream." + c.apply("project") + "." + c.apply("ref") + "." + c.apply("build") + ".";
+            put(p + "commit", c.apply("commit").substring(0, Math.min(12, c.apply("commit").length())));
+            put(p + "date", c.apply("timestamp").substring(0, 10));
+            for (String n : List.of("tests", "failed", "skipped")) put(p + n, c.apply(n));
+            put(p + "failing", c.apply("failing").isBlank() ? "none" : String.join(", ", c.apply("failing").split(" ")));
+            put(p + "seconds", count(Double.parseDouble(c.apply("seconds"))));
+        }
+    }
+
+    /**
+     * The stress step (data/stress.csv), the newest run of each library, socket and build (patched: a "+" in its
+     * version): stress.jeromq.rep.patched.requests, .connections, .abandoned, .lost, .left, .eagain, .ehostunreach,
+     * .load, .seconds.
+     */
+    private void stress(java.nio.file.Path file) {
+        List<List<String>> csv = rows(file);
+        if (csv.isEmpty()) return;
+        List<String> h = csv.remove(0);
+        for (List<String> r : csv) {
+            java.util.function.Function<String, String> c = name -> r.get(h.indexOf(name));
+            String p = "stress." + c.apply("library") + "." + c.apply("socket") + "." + (c.apply("library_version").contains("+") ? "patched" : "stock") + ".";
+            for (String n : List.of("requests", "connections", "abandoned", "lost", "eagain", "ehostunreach"))
+                put(p + n, count(Double.parseDouble(c.apply(n))));
+            put(p + "left", c.apply("pipes_left"));
+            put(p + "load", c.apply("load"));
+            put(p + "seconds", count(Double.parseDouble(c.apply("elapsed_s"))));
+        }
+    }
+
+    /** A CSV of data/ that is not a step's (no typed columns), oldest row first; empty when the file is missing. */
+    private static List<List<String>> rows(java.nio.file.Path file) {
+        if (!java.nio.file.Files.isRegularFile(file)) return new java.util.ArrayList<>();
+        try {
+            return new java.util.ArrayList<>(Runs.read(file));
+        } catch (java.io.IOException e) {
+            throw new LabException("cannot read " + Runs.shown(file));
         }
     }
 
