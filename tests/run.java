@@ -30,7 +30,7 @@ import java.util.stream.Stream;
 public class run {
     static final List<Class<?>> ALL = List.of(StepsTest.class, FaultsTest.class, MechanismTest.class, ArticleTest.class, LibzmqTest.class, ProcessTest.class, InputTest.class, DataTest.class,
             LauncherTest.class, PatternsTest.class, HostileTest.class, FixTest.class, PyzmqTest.class, NotebookTest.class,
-            VerdictTest.class, CompareTest.class, FiguresTest.class, PyPatternsTest.class);
+            VerdictTest.class, CompareTest.class, FiguresTest.class, PyPatternsTest.class, StressTest.class);
 
     /** A test class named on the command line, whether or not it is in ALL. */
     static Class<?> testClass(String name) {
@@ -44,15 +44,36 @@ public class run {
     }
 
     /**
-     * The machine as a resource: a class that measures the race or times anything holds it alone; the few that measure
-     * nothing (pages, browser, notebooks, launcher) share it and run side by side, two at a time. Classes that start
-     * steps on Java 22+ through JBang run alone too: two JBang processes building such scripts at once in a fresh clone
-     * once failed ("javac: No such file" under JBang's linked JDK, "Error creating/updating jar").
+     * The machine as a resource: a class that measures the race or times anything, or runs steps in this JVM (their
+     * defaults are process-wide), holds it alone; those that assert nothing a loaded machine could change (pages,
+     * browser, notebooks, the launcher, hostile peers, compare's verdict) share it and run side by side, two at a time.
      */
     static final String MACHINE = "machine";
 
+    /**
+     * The scripts tests start through JBang on Java 22+, built one after another before any test: two JBang processes
+     * building such scripts at once in a fresh clone failed ("javac: No such file" under JBang's linked JDK, "Error
+     * creating/updating jar"). Built, they only run, side by side or not.
+     */
+    static final List<String> JAVA_22 = List.of("libzmq", "hostile", "compare", "stress");
+
+    static void buildJava22Scripts() {
+        for (String script : JAVA_22) {
+            try {
+                Process p = new ProcessBuilder(LauncherTest.ROOT.resolve("jbang").toString(), "build", "scripts/" + script + ".java")
+                        .directory(LauncherTest.ROOT.toFile()).redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes());
+                if (!p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0)
+                    System.out.println("W: could not build scripts/" + script + ".java (its tests will say why): " + out.strip().lines().reduce((a, b) -> b).orElse(""));
+            } catch (Exception e) {
+                System.out.println("W: could not build scripts/" + script + ".java: " + e.getMessage());
+            }
+        }
+    }
+
     public static void main(String... args) {
         List<Class<?>> chosen = args.length == 0 ? ALL : Stream.of(args).<Class<?>>map(run::testClass).toList();
+        buildJava22Scripts();
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(chosen.stream().map(DiscoverySelectors::selectClass).toList())
                 .configurationParameter("junit.jupiter.execution.parallel.enabled", "true")
