@@ -27,8 +27,9 @@ failing_of() { sed -n 's/^FAIL //p' <<<"${summary[$1]}"; }
 count_of() { head -1 <<<"${summary[$1]}" | sed -n "s/.*$2=\([0-9]*\).*/\1/p"; }
 
 # Reruns every test that failed on the patched build RERUNS times on each build, alternating, and prints a table.
-# A test counts against the patch only if it failed patched and passed stock; one that passed every patched rerun is
-# flaky. Sets status (1: something counts against the patch) and flaky (names, space-separated).
+# A test counts against the patch only if it failed patched and passed stock (its suite and every stock rerun). The
+# others are flaky: they passed every patched rerun, or they failed on stock too. Sets status (1: something counts
+# against the patch) and flaky (names, space-separated).
 judge_patched_failures() {
     local name round build result stock_suite verdict
     local -A fails_patched=() fails_stock=()
@@ -59,6 +60,7 @@ judge_patched_failures() {
                 verdict="AGAINST THE PATCH: fails patched, passes stock"; status=1
             else
                 verdict="fails on both builds (stock suite $stock_suite, stock reruns failed ${fails_stock[$name]}/$RERUNS)"
+                [ "$stock_suite" = failed ] || flaky="${flaky:+$flaky }$name"   # failed on stock only in a rerun: the row must say so
             fi
             printf '%-70s %-16s %-12s %s\n' "$name" "${fails_patched[$name]}/$RERUNS failed" "$stock_suite" "$verdict"
         done

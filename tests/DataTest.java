@@ -54,7 +54,7 @@ class DataTest {
     /**
      * data/upstream.csv, the projects' own suites stock and patched (fix/*\/upstream-suite.sh): well formed, a stock and a
      * patched row for each suite, and the patch judged as the issue asks: the patched build fails nothing the stock
-     * build passes (but for a test that passed every patched rerun, listed as flaky), and the kit's regression test
+     * build passes (but for a flaky test: one that passed every patched rerun, or failed a stock rerun too), and the kit's regression test
      * fails on stock and passes patched.
      */
     @Test

@@ -16,7 +16,7 @@
 #   timestamp,project,ref,commit,build,tests,failed,skipped,failing,flaky,seconds,java,compiler,os,cpus
 # (timestamp = the start of that build's suite; tests/failed/skipped from the Surefire reports, failed = failures +
 # errors; failing = Class#method names, space-separated; flaky = those of the patched build that passed every patched
-# rerun; seconds = wall time of the whole-suite mvn command,
+# rerun, or that passed the stock suite but failed a stock rerun; seconds = wall time of the whole-suite mvn command,
 # compilation included).
 # Logs, reports and the rerun table are kept in build/upstream/jeromq-<ref>-<time>/ once a suite has started.
 #

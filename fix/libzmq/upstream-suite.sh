@@ -17,7 +17,8 @@
 # patched build and passed on stock. One row per build is appended to data/upstream.csv:
 #   timestamp,project,ref,commit,build,tests,failed,skipped,failing,flaky,seconds,java,compiler,os,cpus
 # (timestamp = the start of that build's suite; tests/failed/skipped as ctest counts them, one per test program;
-# failing = test names, space-separated; seconds = wall time of the ctest run, the build not included; java empty;
+# failing = test names, space-separated; flaky = those of the patched build that passed every patched rerun, or that
+# passed the stock suite but failed a stock rerun; seconds = wall time of the ctest run, the build not included; java empty;
 # commit = the commit for a checkout, tarball-sha256:<first 16 hex digits> for a tarball). Logs and the rerun table are kept in
 # build/upstream/libzmq-<ref>-<time>/ once a build has started.
 #

@@ -339,17 +339,21 @@ final class Figures {
     }
 
     /**
-     * The stress step (data/stress.csv), the newest run of each library, socket and build (patched: a "+" in its
-     * version): stress.jeromq.rep.patched.requests, .connections, .abandoned, .lost, .left, .eagain, .ehostunreach,
-     * .load, .seconds.
+     * The stress step (data/stress.csv), the fullest run (most requests; of those the newest) of each library, socket
+     * and build (patched: a "+" in its version): stress.jeromq.rep.patched.requests, .connections, .abandoned, .lost,
+     * .left, .eagain, .ehostunreach, .load, .seconds.
      */
     private void stress(java.nio.file.Path file) {
         List<List<String>> csv = rows(file);
         if (csv.isEmpty()) return;
         List<String> h = csv.remove(0);
-        for (List<String> r : csv) {
+        Map<String, Double> fullest = new java.util.HashMap<>();
+        for (List<String> r : csv) {   // oldest first: a later run as full as an earlier one replaces it
             java.util.function.Function<String, String> c = name -> r.get(h.indexOf(name));
             String p = "stress." + c.apply("library") + "." + c.apply("socket") + "." + (c.apply("library_version").contains("+") ? "patched" : "stock") + ".";
+            double requests = Double.parseDouble(c.apply("requests"));
+            if (requests < fullest.getOrDefault(p, 0.0)) continue;
+            fullest.put(p, requests);
             for (String n : List.of("requests", "connections", "abandoned", "lost", "eagain", "ehostunreach"))
                 put(p + n, count(Double.parseDouble(c.apply(n))));
             put(p + "left", c.apply("pipes_left"));

@@ -106,7 +106,7 @@ final class Notebook {
             Object edition = kit("Edition.%2$s", Path.of("%1$s"));            // the language of titles, axes and captions
 
             // A chart as the article draws it, from the figure just computed: interactive where the notebook is trusted
-            // (plotly.js comes with this cell's output), a PNG and an SVG for viewers that show no scripts.
+            // (plotly.js comes with this cell's output), a PNG for viewers that show no scripts.
             @SuppressWarnings("unchecked")
             void chart(Object chart) throws Exception {
                 var bundle = (Map<String, String>) kit("Notebook.display", chart, edition);

@@ -203,6 +203,7 @@ final class Page {
             th { background: #f6f8fa; } td:first-child, th:first-child { text-align: left; }
             figure.chart { margin: 1.5rem 0; overflow-x: auto; } figure.chart > div { width: 100%; } figcaption { font-size: .85rem; color: #57606a; }
             details.table > summary { cursor: pointer; color: #0969da; margin: .5rem 0; } .table-wrap { overflow-x: auto; }
+            table.upstream td:first-child { white-space: nowrap; } table.upstream td:nth-child(n+9) { text-align: left; }   /* a run's time on one line; test names read from the left */
             .table-wrap > table { min-width: 40rem; word-break: keep-all; }   /* a phone scrolls a data table sideways rather than crush its columns (or split a Chinese word) */
             body > table { display: block; overflow-x: auto; }   /* the prose tables too, inside their own box */
             p.reproduce { font-size: .9rem; background: #fff8c5; padding: .4rem .8rem; border-radius: 6px; }

@@ -120,11 +120,11 @@ final class Tables {
         List<String[]> rows = new ArrayList<>();
         for (List<String> r : csv.subList(1, csv.size())) {
             java.util.function.Function<String, String> c = name -> r.get(h.indexOf(name));
-            rows.add(new String[] {c.apply("project"), c.apply("ref"), c.apply("commit").substring(0, Math.min(12, c.apply("commit").length())),
+            rows.add(new String[] {c.apply("timestamp").substring(0, 16).replace('T', ' '), c.apply("project"), c.apply("ref"), c.apply("commit").substring(0, Math.min(12, c.apply("commit").length())),
                     c.apply("build"), c.apply("tests"), c.apply("failed"), c.apply("skipped"), c.apply("failing").replace(" ", ", "),
                     c.apply("flaky"), c.apply("seconds")});
         }
-        return html("upstream", List.of("project", "ref", "commit", "build", "tests", "failed", "skipped", "failing", "flaky (passed every rerun)",
+        return html("upstream", List.of("run (UTC)", "project", "ref", "commit", "build", "tests", "failed", "skipped", "failing", "flaky (passed every patched rerun, or failed on stock too)",
                 "seconds"), rows);
     }
 
