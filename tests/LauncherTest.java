@@ -22,6 +22,29 @@ class LauncherTest {
 
     record Result(int code, String out) { }
 
+    /**
+     * A step that needs Java 22+ (run.JAVA_22) is given that JDK as JAVA_HOME, which JBang takes as it is. Left to find it
+     * among its linked JDKs, JBang processes started side by side sometimes found none ("No suitable JDK was found for
+     * requested version: 22", "javac: No such file").
+     */
+    static ProcessBuilder java22(ProcessBuilder pb, String step) throws java.io.IOException {
+        if (!run.JAVA_22.contains(step)) return pb;
+        try (var homes = Files.list(Path.of("/usr/lib/jvm"))) {
+            homes.filter(h -> Files.isExecutable(h.resolve("bin/javac")) && !Files.isSymbolicLink(h)).filter(h -> major(h) >= 22)
+                    .max(java.util.Comparator.comparingInt(LauncherTest::major)).ifPresent(h -> pb.environment().put("JAVA_HOME", h.toString()));
+        }
+        return pb;
+    }
+
+    private static int major(Path jdk) {
+        try {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("JAVA_VERSION=\"(\\d+)").matcher(Files.readString(jdk.resolve("release")));
+            return m.find() ? Integer.parseInt(m.group(1)) : 0;
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
     static Result jbang(String... args) throws Exception {
         return jbangIn(ROOT.resolve("scripts"), java.util.Map.of(), args);   // any folder of the repo
     }
@@ -31,7 +54,7 @@ class LauncherTest {
         List<String> cmd = new java.util.ArrayList<>(List.of(ROOT.resolve("jbang").toString()));
         cmd.addAll(List.of(args));
         Path log = Files.createTempFile("jbang", ".log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder pb = java22(new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()), args[0]);
         pb.environment().putAll(env);
         Process p = pb.start();
         if (!p.waitFor(180, TimeUnit.SECONDS)) { p.destroyForcibly(); fail("./jbang " + args[0] + " did not finish"); }

@@ -24,7 +24,7 @@ class ProcessTest {
         var cmd = new java.util.ArrayList<>(java.util.List.of(LauncherTest.ROOT.resolve("jbang").toString(), step,
                 "--role", "rep", "--endpoint", endpoint, "--time-limit", "120"));
         cmd.addAll(java.util.List.of(more));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = LauncherTest.java22(new ProcessBuilder(cmd), step).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < end && !(Files.exists(log) && Files.readString(log).contains("REP only: bound"))) {
             if (!p.isAlive()) fail("REP process ended: " + Files.readString(log));

@@ -60,7 +60,7 @@ public class run {
     static void buildJava22Scripts() {
         for (String script : JAVA_22) {
             try {
-                Process p = new ProcessBuilder(LauncherTest.ROOT.resolve("jbang").toString(), "build", "scripts/" + script + ".java")
+                Process p = LauncherTest.java22(new ProcessBuilder(LauncherTest.ROOT.resolve("jbang").toString(), "build", "scripts/" + script + ".java"), script)
                         .directory(LauncherTest.ROOT.toFile()).redirectErrorStream(true).start();
                 String out = new String(p.getInputStream().readAllBytes());
                 if (!p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0)
