@@ -63,23 +63,30 @@ class StepsTest {
         assertEquals("2", Steps.lastRow(csv).get("rep_sndhwm"));
     }
 
-    /** One run, two claims: every request answered exactly once, and that after real drops (one run measured, not two). */
+    /**
+     * Two claims of one step: every request answered exactly once, and that after real drops. Runs of 10,000 requests,
+     * each checked for the first claim, until one had a drop to recover from (at most 10).
+     */
     @Test
     void retryRecoversFromRealDropsAndAnswersEveryRequestExactlyOnce() throws Exception {
         // The Lazy Pirate client resent 7 to 138 times per 5,000 to 10,000 requests in the committed runs
-        // (data/retry.csv): at the lowest rate, 1.4e-3, 10,000 requests see no drop with odds below e^-14.
-        // Each resend waits the 100 ms timeout, so the time limit allows for 2.4% drops and more.
+        // (data/retry.csv), but a fresh suite once saw none in 10,000: the race's rate moves with the machine's state.
+        // At the lowest rate seen anywhere in the kit, 1e-4 per request (the notebook's demo), 100,000 requests see no
+        // drop with odds below e^-10. Each resend waits the 100 ms timeout, so the time limit allows for 2.4% drops.
         Path csv = dir.resolve("retry.csv");
-        Steps r = Steps.run(new retry(), retry.DEFAULTS, "--budget", "10000", "--time-limit", "150", "--out", csv.toString());
-        assertEquals(Lab.SHOWN, r.code(), r.out());
-        assertTrue(r.verdict().startsWith("OK 10,000 requests, 10,000 answered once, 0 abandoned"), r.verdict());
-        Map<String, String> row = Steps.lastRow(csv);
-        assertTrue(Long.parseLong(row.get("retries")) > 0, "no drop to recover from: " + row);
-        assertEquals("10000", row.get("round_trips"));
-        assertEquals("0", row.get("lost"));
-        // A repeat (answered from memory, not handled again) is a resend of a handled request; a resend of a request
-        // that never arrived (a fresh socket still connecting at its timeout, seen once under load) is not one.
-        assertTrue(Long.parseLong(row.get("duplicates")) <= Long.parseLong(row.get("retries")), row.toString());
-        assertEquals("0", row.get("stale_replies"));
+        Map<String, String> row = Map.of();
+        for (int run = 1; run <= 10 && (row.isEmpty() || row.get("retries").equals("0")); run++) {
+            Steps r = Steps.run(new retry(), retry.DEFAULTS, "--budget", "10000", "--time-limit", "150", "--out", csv.toString());
+            assertEquals(Lab.SHOWN, r.code(), r.out());
+            assertTrue(r.verdict().startsWith("OK 10,000 requests, 10,000 answered once, 0 abandoned"), r.verdict());
+            row = Steps.lastRow(csv);
+            assertEquals("10000", row.get("round_trips"));
+            assertEquals("0", row.get("lost"));
+            // A repeat (answered from memory, not handled again) is a resend of a handled request; a resend of a request
+            // that never arrived (a fresh socket still connecting at its timeout, seen once under load) is not one.
+            assertTrue(Long.parseLong(row.get("duplicates")) <= Long.parseLong(row.get("retries")), row.toString());
+            assertEquals("0", row.get("stale_replies"));
+        }
+        assertTrue(Long.parseLong(row.get("retries")) > 0, "no drop to recover from in 10 runs: " + row);
     }
 }
