@@ -16,7 +16,7 @@ class CompareTest {
     /** compare runs every library through the launcher: its verdict agrees with its exit code whatever the race did. */
     @Test
     void compareVerdictAgreesWithItsExitCode() throws Exception {
-        LauncherTest.Result r = LauncherTest.jbang("compare", "--rounds", "1", "--rate-seconds", "0.5", "--time-limit", "2", "--no-record");
+        LauncherTest.Result r = LauncherTest.jbang("compare", "--rounds", "1", "--rate-seconds", "0.2", "--time-limit", "1", "--no-record");
         String verdict = r.out().strip().lines().reduce((a, b) -> b).orElse("");
         assertTrue(r.code() == Lab.SHOWN || r.code() == Lab.NOT_SHOWN, r.out());
         assertTrue(Lab.agrees(r.code(), verdict), "exit " + r.code() + ": " + verdict);

@@ -3,6 +3,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.parallel.Execution;
@@ -21,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /** The notebook edition: generated from the article, executed offline on a Java kernel, every code cell with its output. */
 @Execution(ExecutionMode.CONCURRENT)   // measures nothing: side by side with the others that do not
 @ResourceLock(value = run.MACHINE, mode = ResourceAccessMode.READ)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)   // the executions first: the longest tests of the suite's side-by-side part
 class NotebookTest {
     static final Path ROOT = LauncherTest.ROOT;
 
@@ -126,6 +130,7 @@ class NotebookTest {
     }
 
     @ParameterizedTest
+    @Order(2)
     @ValueSource(strings = {"article", "article/zh"})
     void theCommittedNotebookHasTheOutputOfEveryCodeCell(String folder) throws Exception {
         String out = assertExecuted(ROOT.resolve(folder).resolve("article.ipynb"));
@@ -140,6 +145,7 @@ class NotebookTest {
 
     /** Both editions, as a reader would run them: the English notebook and the Chinese one, each in a folder beside data/. */
     @ParameterizedTest
+    @Order(1)
     @ValueSource(strings = {"article", "article/zh"})
     void theNotebookExecutesOfflineOnAJavaKernel(String folder) throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/jupyter-nbconvert")),

@@ -28,9 +28,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 public class run {
-    static final List<Class<?>> ALL = List.of(StepsTest.class, FaultsTest.class, MechanismTest.class, ArticleTest.class, LibzmqTest.class, ProcessTest.class, InputTest.class, DataTest.class,
-            LauncherTest.class, PatternsTest.class, HostileTest.class, FixTest.class, PyzmqTest.class, NotebookTest.class,
-            VerdictTest.class, CompareTest.class, FiguresTest.class, PyPatternsTest.class, StressTest.class);
+    // Those that share the machine first, the longest first: their JVMs, browsers and kernels start while the others run.
+    static final List<Class<?>> ALL = List.of(StepsTest.class, NotebookTest.class, CompareTest.class, ArticleTest.class, HostileTest.class,
+            LauncherTest.class, FiguresTest.class, FaultsTest.class, MechanismTest.class, LibzmqTest.class, ProcessTest.class, InputTest.class,
+            DataTest.class, PatternsTest.class, FixTest.class, PyzmqTest.class, VerdictTest.class, PyPatternsTest.class, StressTest.class);
 
     /** A test class named on the command line, whether or not it is in ALL. */
     static Class<?> testClass(String name) {
@@ -51,14 +52,19 @@ public class run {
     static final String MACHINE = "machine";
 
     /**
-     * The scripts tests start through JBang on Java 22+, built one after another before any test: two JBang processes
-     * building such scripts at once in a fresh clone failed ("javac: No such file" under JBang's linked JDK, "Error
+     * The scripts tests start through JBang where two may start at once (side by side, or a step and the compare
+     * step's children), built one after another before any test. Two JBang processes building one script at once in a
+     * fresh clone left a jar without its main class in JBang's cache ("no main class deduced"), which every later run
+     * of that script then failed on; two building Java 22+ scripts failed too ("javac: No such file", "Error
      * creating/updating jar"). Built, they only run, side by side or not.
      */
+    static final List<String> STARTED_SIDE_BY_SIDE = List.of("hwm1", "hwm2", "pyzmq", "libzmq", "hostile", "compare", "stress");
+
+    /** The steps that need Java 22+ (FFM for libzmq): started with that JDK (LauncherTest.java22). */
     static final List<String> JAVA_22 = List.of("libzmq", "hostile", "compare", "stress");
 
-    static void buildJava22Scripts() {
-        for (String script : JAVA_22) {
+    static void buildScripts() {
+        for (String script : STARTED_SIDE_BY_SIDE) {
             try {
                 Process p = LauncherTest.java22(new ProcessBuilder(LauncherTest.ROOT.resolve("jbang").toString(), "build", "scripts/" + script + ".java"), script)
                         .directory(LauncherTest.ROOT.toFile()).redirectErrorStream(true).start();
@@ -73,7 +79,7 @@ public class run {
 
     public static void main(String... args) {
         List<Class<?>> chosen = args.length == 0 ? ALL : Stream.of(args).<Class<?>>map(run::testClass).toList();
-        buildJava22Scripts();
+        buildScripts();
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(chosen.stream().map(DiscoverySelectors::selectClass).toList())
                 .configurationParameter("junit.jupiter.execution.parallel.enabled", "true")
@@ -88,7 +94,8 @@ public class run {
             @Override public void executionStarted(TestIdentifier t) { started.put(t.getUniqueId(), System.nanoTime()); }
             @Override public void executionFinished(TestIdentifier t, TestExecutionResult r) {
                 if (!t.isTest()) return;
-                String name = t.getUniqueIdObject().getSegments().get(1).getValue() + " " + t.getDisplayName();
+                // The method and, for a parameterized one, its invocation: "theNotebookExecutesOfflineOnAJavaKernel(String)[1]".
+                String name = t.getUniqueIdObject().getSegments().get(1).getValue() + " " + t.getLegacyReportingName();
                 String status = switch (r.getStatus()) {
                     case SUCCESSFUL -> "PASS";
                     case ABORTED -> "SKIP";   // an assumption did not hold here: the reason follows
