@@ -4,7 +4,6 @@ import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -50,22 +49,26 @@ class FiguresTest {
             "events-once", "ZMQ_EVENTS read once before recv()", "events", "ZMQ_EVENTS read twice before recv()",
             "patched", "patched library");
 
-    @TempDir static Path dir;
     static Map<String, String> pages;
 
     /**
-     * The two pages, English and Chinese, rendered once for the class, on first use: a render that fails then fails
-     * each test by name.
+     * The two pages, English and Chinese, rendered once for the suite, on first use (ArticleTest opens them too): a
+     * render that fails then fails each test by name.
      */
     static synchronized Map<String, String> pages() throws Exception {
         if (pages != null) return pages;
         Map<String, String> rendered = new LinkedHashMap<>();
-        for (String source : SOURCES) {
-            Path page = Files.createDirectories(dir.resolve(source).getParent()).resolve("index.html");
-            Steps r = Steps.run(new article(), Map.of(), "--reuse-data", "--no-images", "--source", ROOT.resolve(source).toString(),
-                    "--out", page.toString());
-            assertEquals(Lab.SHOWN, r.code(), source + ": " + r.out() + r.err());
-            rendered.put(source.contains("/zh/") ? "zh" : "en", Files.readString(page));
+        Path dir = Files.createTempDirectory("pages");
+        try {
+            for (String source : SOURCES) {
+                Path page = Files.createDirectories(dir.resolve(source).getParent()).resolve("index.html");
+                Steps r = Steps.run(new article(), Map.of(), "--reuse-data", "--no-images", "--source", ROOT.resolve(source).toString(),
+                        "--out", page.toString());
+                assertEquals(Lab.SHOWN, r.code(), source + ": " + r.out() + r.err());
+                rendered.put(source.contains("/zh/") ? "zh" : "en", Files.readString(page));
+            }
+        } finally {
+            Runs.deleteTree(dir);
         }
         return pages = rendered;
     }
