@@ -1,4 +1,7 @@
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,7 +16,8 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The data files: one header, well-formed rows with provenance, appended atomically. */
-@ResourceLock(run.MACHINE)   // appends rows through a step, whose defaults are process-wide: runs alone
+@Execution(ExecutionMode.CONCURRENT)   // files and their rows: side by side with the others that measure nothing
+@ResourceLock(value = run.MACHINE, mode = ResourceAccessMode.READ)
 class DataTest {
     @TempDir Path dir;
 

@@ -1,5 +1,8 @@
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,7 +16,8 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Bad input gets one clear line starting "E:", a documented exit code, no stack trace and no output file. */
-@ResourceLock(run.MACHINE)   // runs steps, whose defaults are process-wide, and signals a JVM: runs alone
+@Execution(ExecutionMode.CONCURRENT)   // one-line answers and bounded waits, nothing timed closely: side by side with the others that measure nothing
+@ResourceLock(value = run.MACHINE, mode = ResourceAccessMode.READ)
 class InputTest {
     @TempDir Path dir;
 

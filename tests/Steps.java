@@ -15,7 +15,10 @@ import java.util.Map;
 record Steps(int code, String out, String err) {
     static Steps run(Object step, Map<String, String> defaults, String... args) {
         StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Lab.execute(step, args, defaults, new PrintWriter(out, true), new PrintWriter(err, true));
+        int code;
+        synchronized (Steps.class) {   // one at a time: a step's defaults are system properties, which each run sets afresh
+            code = Lab.execute(step, args, defaults, new PrintWriter(out, true), new PrintWriter(err, true));
+        }
         Steps r = new Steps(code, out.toString(), err.toString());
         boolean help = List.of(args).contains("--help") || List.of(args).contains("--version");   // usage text, no verdict
         if (!help && Lab.VERDICT_WORDS.containsKey(code) && !Lab.agrees(code, r.verdict()))

@@ -1,4 +1,7 @@
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.util.List;
@@ -10,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * cut short by its time limit: a budget that was not reached is not a claim shown, and the verdict says SHORT, not OK.
  * (Every in-process run of every test is also checked for agreement in Steps.run.)
  */
-@ResourceLock(run.MACHINE)   // runs steps against their time limits: runs alone
+@Execution(ExecutionMode.CONCURRENT)   // a 1 s limit on 100,000,000 round trips cuts a run on any machine: side by side with the others that measure nothing
+@ResourceLock(value = run.MACHINE, mode = ResourceAccessMode.READ)
 class VerdictTest {
     /** Asks for far more round trips than one second allows, so the time limit always cuts the run. */
     static final String[] CUT = {"--budget", "100000000", "--time-limit", "1", "--no-record"};

@@ -30,8 +30,8 @@ import java.util.stream.Stream;
 public class run {
     // Those that share the machine first, the longest first: their JVMs, browsers and kernels start while the others run.
     static final List<Class<?>> ALL = List.of(StepsTest.class, NotebookTest.class, CompareTest.class, ArticleTest.class, HostileTest.class,
-            LauncherTest.class, FiguresTest.class, FaultsTest.class, MechanismTest.class, LibzmqTest.class, ProcessTest.class, InputTest.class,
-            DataTest.class, PatternsTest.class, FixTest.class, PyzmqTest.class, VerdictTest.class, PyPatternsTest.class, StressTest.class);
+            LauncherTest.class, FiguresTest.class, InputTest.class, DataTest.class, VerdictTest.class, FaultsTest.class, MechanismTest.class,
+            LibzmqTest.class, ProcessTest.class, PatternsTest.class, FixTest.class, PyzmqTest.class, PyPatternsTest.class, StressTest.class);
 
     /** A test class named on the command line, whether or not it is in ALL. */
     static Class<?> testClass(String name) {
@@ -45,9 +45,9 @@ public class run {
     }
 
     /**
-     * The machine as a resource: a class that measures the race or times anything, or runs steps in this JVM (their
-     * defaults are process-wide), holds it alone; those that assert nothing a loaded machine could change (pages,
-     * browser, notebooks, the launcher, hostile peers, compare's verdict) share it and run side by side, two at a time.
+     * The machine as a resource: a class that measures the race or times anything holds it alone; those that assert
+     * nothing a loaded machine could change (pages, browser, notebooks, the launcher, hostile peers, compare's verdict,
+     * bad input, data files, verdict words) share it and run side by side. Steps run in this JVM one at a time (Steps.run).
      */
     static final String MACHINE = "machine";
 
