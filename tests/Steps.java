@@ -12,14 +12,16 @@ import java.util.Map;
  * a verdict (exit 0, 1 or 130) is checked here: the verdict's first word agrees with the exit code (Lab.VERDICT_WORDS),
  * so that no test of any step can pass while the step prints OK and exits 1.
  */
-record Steps(int code, String out, String err) {
+record Steps(int code, String out, String err, double seconds) {
     static Steps run(Object step, Map<String, String> defaults, String... args) {
         StringWriter out = new StringWriter(), err = new StringWriter();
         int code;
+        long t0;
         synchronized (Steps.class) {   // one at a time: a step's defaults are system properties, which each run sets afresh
+            t0 = System.nanoTime();     // the run's own time, not its wait for another's
             code = Lab.execute(step, args, defaults, new PrintWriter(out, true), new PrintWriter(err, true));
         }
-        Steps r = new Steps(code, out.toString(), err.toString());
+        Steps r = new Steps(code, out.toString(), err.toString(), (System.nanoTime() - t0) / 1e9);
         boolean help = List.of(args).contains("--help") || List.of(args).contains("--version");   // usage text, no verdict
         if (!help && Lab.VERDICT_WORDS.containsKey(code) && !Lab.agrees(code, r.verdict()))
             throw new AssertionError("exit " + code + " with the verdict '" + r.verdict() + "'");
