@@ -28,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 public class run {
-    // Those that share the machine first, the longest first: their JVMs, browsers and kernels start while the others run.
+    // Those that share the machine before those that hold it alone, the longest first, so that they tend to start first.
     static final List<Class<?>> ALL = List.of(StepsTest.class, NotebookTest.class, CompareTest.class, ArticleTest.class, HostileTest.class,
             LauncherTest.class, FiguresTest.class, InputTest.class, DataTest.class, VerdictTest.class, FaultsTest.class, MechanismTest.class,
             LibzmqTest.class, ProcessTest.class, PatternsTest.class, FixTest.class, PyzmqTest.class, PyPatternsTest.class, StressTest.class);
