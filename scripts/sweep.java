@@ -102,10 +102,11 @@ public class sweep extends Step {
         if (!(seconds > 0)) throw new LabException("--cell-seconds must be more than 0", Lab.USAGE);
         List<Cell> cells = cells(quick);
         String sweepId = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        boolean longerToLose = quick && cellSeconds == null;
+        // Quick, a cell that should lose ends at its first loss: it can have three times as long to find one.
+        double lossySeconds = quick && cellSeconds == null ? 3 * seconds : seconds;
         say("I", "%s on Java %s, %s; %d cells, up to %s s%s and %d trial%s each, reply timeout %d ms",
                 Runs.jeromqVersion(), Runtime.version(), Runs.cores(), cells.size(), Runs.number(seconds),
-                longerToLose ? " (" + Runs.number(3 * seconds) + " s where a loss is expected)" : "", maxTrials, maxTrials == 1 ? "" : "s", lab.timeoutMs);
+                lossySeconds > seconds ? " (" + Runs.number(lossySeconds) + " s where a loss is expected)" : "", maxTrials, maxTrials == 1 ? "" : "s", lab.timeoutMs);
         say("I", "a loss counts as confirmed when REP's Router had already discarded the reply's envelope in recv()");
         int disagreeing = 0, done = 0;
         long lossyCellsLosses = 0;
@@ -114,8 +115,7 @@ public class sweep extends Step {
             for (Cell cell : cells) {
                 if (Lab.interrupted()) break;
                 if (cell.busy() && busy == null) busy = Load.busyCore();
-                // Quick, a cell that should lose ends at its first loss: it can have three times as long to find one.
-                double cellTime = longerToLose && expected(cell) == Expect.LOSS ? 3 * seconds : seconds;
+                double cellTime = expected(cell) == Expect.LOSS ? lossySeconds : seconds;
                 LabOptions o = optionsFor(cell, cellTime);
                 Map<String, Object> row = measure(cell, o, cellTime, sweepId);
                 long losses = (long) row.get("losses");
