@@ -8,6 +8,7 @@ import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -17,7 +18,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 final class LibZmq implements AutoCloseable {
     static final int REQ = 3, REP = 4, ROUTER = 6, RCVMORE = 13, EVENTS = 15, LINGER = 17, SNDHWM = 23, RCVHWM = 24, RCVTIMEO = 27,
-            LAST_ENDPOINT = 32, ROUTER_MANDATORY = 33;
+            LAST_ENDPOINT = 32, ROUTER_MANDATORY = 33, ROUTING_ID = 5, RECONNECT_IVL = 18, IMMEDIATE = 39, PROBE_ROUTER = 51, ROUTER_HANDOVER = 56;
     static final int DONTWAIT = 1, SNDMORE = 2;   // send flags
     static final int EAGAIN = 11, EHOSTUNREACH = 113;   // errno on Linux
 
@@ -138,6 +139,15 @@ final class LibZmq implements AutoCloseable {
                 MemorySegment v = arena.allocateFrom(JAVA_INT, value);
                 int rc = (int) SETSOCKOPT.invokeExact(s, option, v, 4L);
                 if (rc != 0) throw new LabException("zmq_setsockopt(" + option + ", " + value + "): " + lastError());
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        void set(int option, byte[] value) {
+            try {
+                int rc = (int) SETSOCKOPT.invokeExact(s, option, arena.allocateFrom(JAVA_BYTE, value), (long) value.length);
+                if (rc != 0) throw new LabException("zmq_setsockopt(" + option + "): " + lastError());
             } catch (Throwable t) {
                 throw rethrow(t);
             }

@@ -13,8 +13,9 @@ public final class Jvm {
     /** The same with a folder of classes ahead of the class path (the patched JeroMQ), or none. */
     public static List<String> command(String step, List<String> args, Path first) {
         String cp = System.getProperty("java.class.path");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", first == null ? cp : first + java.io.File.pathSeparator + cp, step));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        if (zmq.ZMQ.class.desiredAssertionStatus()) cmd.add("-ea");   // a patched JeroMQ is judged as JeroMQ is: assertions on
+        cmd.addAll(List.of("-cp", first == null ? cp : first + java.io.File.pathSeparator + cp, step));
         cmd.addAll(args);
         return cmd;
     }

@@ -18,9 +18,14 @@ import java.util.concurrent.locks.LockSupport;
  * The stress step's two halves: a server (REP, or ROUTER with ROUTER_MANDATORY) on JeroMQ or libzmq, in its own
  * thread; and client threads that each open one REQ after another, send a few requests and close it, half of the
  * time without reading the last reply, so that the server's peers vanish while it is reading or answering them.
+ * With handover each thread's REQs share one routing id, and a REQ that stopped reading stays connected until the
+ * next one has taken its id over: the server's routing table changes under it.
  */
 final class StressPeers {
     private StressPeers() { }
+
+    /** The options that move the server's routing table: ROUTER_HANDOVER, PROBE_ROUTER, and IMMEDIATE on the clients. */
+    record Routing(boolean handover, boolean probe, boolean immediate) { }
 
     record Result(long requests, long answered, long lost, long abandoned, long connections, long eagain, long ehostunreach,
                   String serverError, int pipesLeft, boolean probeAnswered, String stop, double seconds) { }
@@ -40,22 +45,25 @@ final class StressPeers {
     abstract static class Server extends Thread {
         final boolean router;
         final LabOptions o;
+        final Routing routing;
         final LongAdder eagain = new LongAdder(), ehostunreach = new LongAdder();
         private final CountDownLatch bound = new CountDownLatch(1);
         volatile boolean stop;
         volatile String error, endpoint;
         volatile int left = -1;
 
-        Server(boolean router, LabOptions o) {
+        Server(boolean router, LabOptions o, Routing routing) {
             super("stress-server");
             setDaemon(true);   // a server wedged in native code must not keep the JVM alive
             this.router = router;
             this.o = o;
+            this.routing = routing;
         }
 
         abstract String version();
 
-        abstract Client client(String endpoint);
+        /** A REQ connected to the server; id is its routing id, or null for one the server picks. */
+        abstract Client client(String endpoint, String id);
 
         /** Binds, serves until stopped, then lets the socket finish its peers' terminations and counts what is left. */
         abstract void serve() throws Exception;
@@ -139,7 +147,7 @@ final class StressPeers {
     static final class JeromqServer extends Server {
         private final ZMQ.Context ctx = ZMQ.context(1);
 
-        JeromqServer(boolean router, LabOptions o) { super(router, o); }
+        JeromqServer(boolean router, LabOptions o, Routing routing) { super(router, o, routing); }
 
         String version() { return Runs.jeromqVersion().substring("JeroMQ ".length()); }
 
@@ -150,6 +158,8 @@ final class StressPeers {
                 s.setRcvHWM(o.repRcvHwm);
                 s.setReceiveTimeOut(100);   // to see the stop flag
                 if (router) s.setRouterMandatory(true);
+                s.setRouterHandover(routing.handover());
+                s.base().setSocketOpt(zmq.ZMQ.ZMQ_PROBE_ROUTER, routing.probe());
                 s.bind(o.bindEndpoint());
                 bound(s.getLastEndpoint());
                 java.util.function.IntSupplier pipes = () -> ((java.util.Collection<?>) Internals.get(s.base(), "pipes")).size();
@@ -174,10 +184,13 @@ final class StressPeers {
             }
         }
 
-        Client client(String endpoint) {
+        Client client(String endpoint, String id) {
             ZMQ.Socket req = ctx.socket(SocketType.REQ);
             req.setLinger(0);
             req.setReceiveTimeOut(o.timeoutMs);
+            req.setImmediate(routing.immediate());
+            req.setReconnectIVL(-1);   // one connection each: a silent REQ that came back would take its id back
+            if (id != null) req.setIdentity(id.getBytes(ZMQ.CHARSET));
             req.connect(endpoint);
             return new Client() {
                 public boolean send(String text) { return req.send(text); }
@@ -195,7 +208,7 @@ final class StressPeers {
     static final class LibzmqServer extends Server {
         private final LibZmq ctx = new LibZmq();
 
-        LibzmqServer(boolean router, LabOptions o) { super(router, o); }
+        LibzmqServer(boolean router, LabOptions o, Routing routing) { super(router, o, routing); }
 
         String version() { return LibZmq.label(); }
 
@@ -206,6 +219,8 @@ final class StressPeers {
                 s.set(LibZmq.RCVHWM, o.repRcvHwm);
                 s.set(LibZmq.RCVTIMEO, 100);
                 if (router) s.set(LibZmq.ROUTER_MANDATORY, 1);
+                s.set(LibZmq.ROUTER_HANDOVER, routing.handover() ? 1 : 0);
+                s.set(LibZmq.PROBE_ROUTER, routing.probe() ? 1 : 0);
                 s.bind(o.bindEndpoint());
                 bound(s.lastEndpoint());
                 int port = port(endpoint);
@@ -230,10 +245,13 @@ final class StressPeers {
             }
         }
 
-        Client client(String endpoint) {
+        Client client(String endpoint, String id) {
             LibZmq.Socket req = ctx.socket(LibZmq.REQ);
             req.set(LibZmq.LINGER, 0);
             req.set(LibZmq.RCVTIMEO, o.timeoutMs);
+            req.set(LibZmq.IMMEDIATE, routing.immediate() ? 1 : 0);
+            req.set(LibZmq.RECONNECT_IVL, -1);   // one connection each: a silent REQ that came back would take its id back
+            if (id != null) req.set(LibZmq.ROUTING_ID, id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             req.connect(endpoint);
             return new Client() {
                 public boolean send(String text) { return req.send(text); }
@@ -256,35 +274,48 @@ final class StressPeers {
         long start = System.nanoTime(), deadline = start + (long) (o.timeLimitSeconds * 1e9);
         List<Thread> clients = new ArrayList<>();
         for (int i = 0; i < peers; i++) {
+            String id = server.routing.handover() ? "peer-" + i : null;
             Thread t = new Thread(() -> {
                 ThreadLocalRandom rnd = ThreadLocalRandom.current();
+                Client silent = null;   // with handover: the last REQ, which stopped reading, still connected
                 while (!Lab.interrupted() && System.nanoTime() < deadline && server.isAlive() && requests.get() < o.budget) {
-                    try (Client c = server.client(endpoint)) {
+                    Client c = server.client(endpoint, id);
+                    boolean keep = false;
+                    try {
                         connections.increment();
                         int k = 1 + rnd.nextInt(8);
                         boolean readsLast = rnd.nextBoolean();
                         for (int j = 1; j <= k; j++) {
-                            long id = requests.incrementAndGet();
-                            if (id > o.budget) {
+                            long n = requests.incrementAndGet();
+                            if (n > o.budget) {
                                 requests.decrementAndGet();
                                 break;
                             }
-                            c.send(Long.toString(id));
+                            c.send(Long.toString(n));
                             if (j == k && !readsLast) {   // gone without its reply: at once, or while the server answers
                                 abandoned.increment();
-                                if (rnd.nextBoolean()) LockSupport.parkNanos(rnd.nextInt(200_000));
+                                keep = id != null && rnd.nextBoolean();   // or silent, until the next REQ takes its id
+                                if (!keep && rnd.nextBoolean()) LockSupport.parkNanos(rnd.nextInt(200_000));
                                 break;
                             }
                             String reply = c.recv();
+                            if (silent != null) {   // this REQ was answered under the id the silent one had
+                                silent.close();
+                                silent = null;
+                            }
                             if (reply == null) {   // waited for a reply that did not come: this REQ cannot send again
                                 lost.increment();
                                 break;
                             }
-                            if (!reply.equals(Long.toString(id))) wrong.compareAndSet(null, "request " + id + " was answered with " + reply);
+                            if (!reply.equals(Long.toString(n))) wrong.compareAndSet(null, "request " + n + " was answered with " + reply);
                             answered.increment();
                         }
+                    } finally {
+                        if (keep && silent == null) silent = c;
+                        else c.close();
                     }
                 }
+                if (silent != null) silent.close();
             }, "stress-client-" + i);
             t.setDaemon(true);
             t.start();
@@ -306,7 +337,7 @@ final class StressPeers {
         boolean hung = clients.stream().anyMatch(Thread::isAlive);
         boolean probe = false;
         if (!hung && server.isAlive()) {
-            try (Client c = server.client(endpoint)) {
+            try (Client c = server.client(endpoint, null)) {
                 probe = c.send("probe") && "probe".equals(c.recv());
             }
         }
