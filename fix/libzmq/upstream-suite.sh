@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# libzmq's own whole test suite (cmake, make, ctest), stock and patched (fix/libzmq/rep-stale-hwm*.patch):
+# libzmq's own whole test suite (cmake, make, ctest), stock and patched (fix/libzmq/rep-stale-hwm*.patch and
+# fix/libzmq/router-handover*.patch):
 #
 #   fix/libzmq/upstream-suite.sh CHECKOUT_OR_TARBALL REF
 #     fix/libzmq/upstream-suite.sh ~/src/libzmq v4.3.4              a libzmq git checkout (work tree or bare) and a ref
@@ -8,10 +9,14 @@
 #                                                                    REF is then only the label of the rows
 #
 # The source is only read: REF is exported with `git archive` (or the tarball unpacked) twice into a temporary
-# folder, once as it is (stock) and once with the patch: rep-stale-hwm-<ref>.patch if the kit has one for that ref,
-# else rep-stale-hwm.patch (applied with offsets, no fuzz). The kit's regression test fix/libzmq/test_rep_stale_hwm.cpp
-# is added to both trees and to the test list in tests/CMakeLists.txt (after test_reqrep_tcp). Each tree is
-# configured with cmake (-DWITH_DOCS=OFF plus $CMAKE_OPTIONS), built, and its whole suite runs once with ctest -j1.
+# folder, once as it is (stock) and once with both patches, in this order: rep-stale-hwm, then router-handover, each
+# as <name>-<ref>.patch if the kit has one for that ref, else <name>.patch (applied with offsets, no fuzz). The kit's
+# two regression tests, fix/libzmq/test_rep_stale_hwm.cpp and fix/libzmq/test_router_handover_full.cpp, are added
+# to both trees and wired in as libzmq's own tests are: the test list in tests/CMakeLists.txt and test_apps in
+# Makefile.am (after test_reqrep_tcp), their _SOURCES/_LDADD/_CPPFLAGS lines in Makefile.am, and .gitignore (which
+# already ignores tests/test* binaries in the refs checked, 4.3.4 and master; a line is added only if it does not).
+# Each tree is configured with cmake (-DWITH_DOCS=OFF plus $CMAKE_OPTIONS), built, and its whole suite runs once
+# with ctest -j1.
 # Then every test that failed on the patched build runs again 3 times on each build (ctest -R), alternating
 # patched and stock, and the verdict for each is printed: it counts against the patch only if it failed on the
 # patched build and passed on stock. One row per build is appended to data/upstream.csv:
@@ -22,8 +27,9 @@
 # commit = the commit for a checkout, tarball-sha256:<first 16 hex digits> for a tarball). Logs and the rerun table are kept in
 # build/upstream/libzmq-<ref>-<time>/ once a build has started.
 #
-# Exit: 0 both suites ran, nothing counts against the patch and test_rep_stale_hwm failed stock and passed patched;
-#       1 both suites ran (rows written) but a test counts against the patch or the regression test did not behave;
+# Exit: 0 both suites ran, nothing counts against the patches, and both regression tests (test_rep_stale_hwm and
+#         test_router_handover_full) failed stock and passed patched;
+#       1 both suites ran (rows written) but a test counts against the patches or a regression test did not behave;
 #       2 usage; 3 bad input or the run could not be done (not a checkout or tarball, unknown ref, not a libzmq tree,
 #       patch does not apply, build fails, a command timed out, tool missing): one line on stderr, no row written.
 # Environment: BUILD_TIMEOUT (s, default 3600) bounds each configure+build, SUITE_TIMEOUT (s, default 3600) each
@@ -52,7 +58,14 @@ for tool in cmake ctest tar patch timeout sha256sum awk; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed"
 done
 label=${ref#v}                                   # v4.3.4 -> 4.3.4, master -> master
-[ -f "$here/test_rep_stale_hwm.cpp" ] || die "the kit's regression test is missing: fix/libzmq/test_rep_stale_hwm.cpp"
+regression_tests=(test_rep_stale_hwm test_router_handover_full)
+patch_names=(rep-stale-hwm router-handover)   # applied in this order
+for name in "${regression_tests[@]}"; do
+    [ -f "$here/$name.cpp" ] || die "the kit's regression test is missing: fix/libzmq/$name.cpp"
+done
+for name in "${patch_names[@]}"; do
+    [ -f "$here/$name-$label.patch" ] || [ -f "$here/$name.patch" ] || die "the kit's patch is missing: fix/libzmq/$name.patch"
+done
 
 work_folder libzmq                             # tmp, logs, saved; the logs kept on exit once a suite has started
 
@@ -81,21 +94,42 @@ elif [ -f "$source_arg" ]; then
 else
     die "neither a checkout nor a tarball: $source_arg"
 fi
-for f in CMakeLists.txt src/router.cpp src/socket_base.hpp tests/CMakeLists.txt tests/testutil_unity.hpp; do
+for f in CMakeLists.txt Makefile.am src/router.cpp src/socket_base.hpp tests/CMakeLists.txt tests/testutil_unity.hpp; do
     [ -f "$tmp/stock/$f" ] || die "not a libzmq tree with tests at $ref: $f is missing"
 done
-patchfile=$here/rep-stale-hwm-$label.patch
-[ -f "$patchfile" ] || patchfile=$here/rep-stale-hwm.patch
-( cd "$tmp/patched" && patch -p1 --batch --forward --fuzz=0 --dry-run <"$patchfile" >"$logs/patch.log" 2>&1 \
-    && patch -p1 --batch --forward --fuzz=0 <"$patchfile" >>"$logs/patch.log" 2>&1 ) \
-    || die "$(basename "$patchfile") does not apply to $ref ($commit)"
-for build in stock patched; do
-    cp "$here/test_rep_stale_hwm.cpp" "$tmp/$build/tests/" || die "cannot add the regression test"
-    list=$tmp/$build/tests/CMakeLists.txt
+for name in "${patch_names[@]}"; do
+    patchfile=$here/$name-$label.patch
+    [ -f "$patchfile" ] || patchfile=$here/$name.patch
+    ( cd "$tmp/patched" && patch -p1 --batch --forward --fuzz=0 --dry-run <"$patchfile" >>"$logs/patch.log" 2>&1 \
+        && patch -p1 --batch --forward --fuzz=0 <"$patchfile" >>"$logs/patch.log" 2>&1 ) \
+        || die "$(basename "$patchfile") does not apply to $ref ($commit)"
+done
+# Wires test NAME into TREE after test_reqrep_tcp, as libzmq's own tests are.
+wire_test() {
+    local tree=$1 name=$2 list=$1/tests/CMakeLists.txt am=$1/Makefile.am ignore=$1/.gitignore
+    cp "$here/$name.cpp" "$tree/tests/" || die "cannot add the regression test $name"
     [ "$(grep -cE '^[[:space:]]*test_reqrep_tcp[[:space:]]*$' "$list")" = 1 ] \
-        || die "cannot add test_rep_stale_hwm to tests/CMakeLists.txt: no single test_reqrep_tcp line in its test list"
-    sed -E 's/^([[:space:]]*)test_reqrep_tcp[[:space:]]*$/&\n\1test_rep_stale_hwm/' "$list" >"$list.new" && mv "$list.new" "$list" \
+        || die "cannot add $name to tests/CMakeLists.txt: no single test_reqrep_tcp line in its test list"
+    sed -E "s/^([[:space:]]*)test_reqrep_tcp[[:space:]]*\$/&\n\1$name/" "$list" >"$list.new" && mv "$list.new" "$list" \
         || die "cannot edit tests/CMakeLists.txt"
+    [ "$(grep -cE '^[[:space:]]*tests/test_reqrep_tcp \\$' "$am")" = 1 ] \
+        && [ "$(grep -cE '^tests_test_reqrep_tcp_CPPFLAGS = ' "$am")" = 1 ] \
+        || die "cannot add $name to Makefile.am: no single test_reqrep_tcp entry in test_apps, or no single _CPPFLAGS line"
+    awk -v n="$name" '
+        { print }
+        /^[[:space:]]*tests\/test_reqrep_tcp \\$/ { match($0, /^[[:space:]]*/); print substr($0, 1, RLENGTH) "tests/" n " \\" }
+        /^tests_test_reqrep_tcp_CPPFLAGS = / {
+            print ""
+            print "tests_" n "_SOURCES = tests/" n ".cpp"
+            print "tests_" n "_LDADD = ${TESTUTIL_LIBS} src/libzmq.la"
+            print "tests_" n "_CPPFLAGS = ${TESTUTIL_CPPFLAGS}"
+        }' "$am" >"$am.new" && mv "$am.new" "$am" || die "cannot edit Makefile.am"
+    if [ -f "$ignore" ] && ! grep -qxF 'tests/test*' "$ignore"; then
+        echo "tests/$name" >>"$ignore" || die "cannot edit .gitignore"
+    fi
+}
+for build in stock patched; do   # each goes right after test_reqrep_tcp: the last first keeps the kit's order
+    for (( i = ${#regression_tests[@]} - 1; i >= 0; i-- )); do wire_test "$tmp/$build" "${regression_tests[i]}"; done
 done
 
 # --- configure and build both -----------------------------------------------------------------------------------------
@@ -157,7 +191,7 @@ rerun() {
     summarize "$log"
 }
 judge_patched_failures
-judge_regression test_rep_stale_hwm
+for name in "${regression_tests[@]}"; do judge_regression "$name"; done
 
 # --- rows, appended atomically ---------------------------------------------------------------------------------------
 compiler_file=$(ls "$tmp"/patched/b/CMakeFiles/*/CMakeCXXCompiler.cmake 2>/dev/null | head -1)
