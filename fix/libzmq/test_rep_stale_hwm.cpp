@@ -141,7 +141,7 @@ static void send_request (void *dealer_, const char *body_)
 static void recv_reply (void *dealer_, const char *body_)
 {
     char message[64];
-    snprintf (message, sizeof message, "\"%s\" did not arrive", body_);
+    snprintf (message, sizeof message, "\"%s\" was not the next reply", body_);
     char buffer[64];
     int rc = zmq_recv (dealer_, buffer, sizeof buffer, 0);
     TEST_ASSERT_EQUAL_INT_MESSAGE (0, rc, message);
