@@ -91,15 +91,17 @@ class FixTest {
         for (boolean patched : new boolean[] {false, true}) {
             Path first = patched ? PatchedJeromq.classes(new PrintWriter(new StringWriter())) : null;
             List<String> cmd = Jvm.command("org.junit.runner.JUnitCore", List.of("zmq.socket.reqrep.TestRepStaleHwm"), first);
-            cmd.set(2, classes + java.io.File.pathSeparator + cmd.get(2));   // the test class ahead of everything
+            int cp = cmd.indexOf("-cp") + 1;
+            cmd.set(cp, classes + java.io.File.pathSeparator + cmd.get(cp));   // the test class ahead of everything
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
             assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-            // Patched: all three pass, the two where a peer vanishes while the REP reads included. Stock: the lock-step
-            // and the other peer's vanishing drop a reply (the bug); the requester's own vanishing passes on both.
-            if (patched) assertTrue(p.exitValue() == 0 && out.contains("OK (3 tests)"), "passes patched:\n" + out);
-            else assertTrue(p.exitValue() != 0 && out.contains("Tests run: 3,  Failures: 2") && out.contains("reply 2 was dropped by REP")
-                    && out.contains("reply 3 was dropped by REP") && !out.contains("testRepSurvivesItsRequesterVanishing("), "fails on 0.6.0:\n" + out);
+            // Patched: all seven pass, the takeovers of a full pipe included. Stock: the lock-step and the other peer's
+            // vanishing drop a reply (the bug); the requester's own vanishing and the takeovers pass on both.
+            if (patched) assertTrue(p.exitValue() == 0 && out.contains("OK (7 tests)"), "passes patched:\n" + out);
+            else assertTrue(p.exitValue() != 0 && out.contains("Tests run: 7,  Failures: 2")
+                    && out.contains("testRepDoesNotDropReplyOnStaleHwm(") && out.contains("testRepAnswersWhileAnotherPeerVanishes(")
+                    && !out.contains("testRepSurvivesItsRequesterVanishing("), "fails on 0.6.0:\n" + out);
         }
     }
 }
