@@ -97,7 +97,7 @@ public class TestRepStaleHwm
         assertThat(ZMQ.Event.read(monitor), notNullValue());
         assertThat(text(ZMQ.recv(rep, 0)), is("request 3"));
         assertThat(ZMQ.send(rep, "reply 3", 0), is(7));
-        assertThat("reply 3 was dropped by REP", text(ZMQ.recv(req, 0)), is("reply 3"));
+        assertThat(reply(req, "reply 3"), is("reply 3"));
         roundTrip(req, rep, 4, true);
 
         ZMQ.close(req);
@@ -137,20 +137,33 @@ public class TestRepStaleHwm
         takeoverOfAFullPipe(2, true);
     }
 
+    //  A peer whose reply pipe is full sends a request without a traceback
+    //  delimiter. The REP holds that pipe while it reads the request, then
+    //  discards it (rollback()); the next request, from another peer, must
+    //  still be answered: the discarded one must leave no routing state.
+    @Test(timeout = 30000)
+    public void testMalformedRequestOnAFullPipeLeavesNoRoute()
+    {
+        Ctx ctx = ZMQ.init(1);
+        SocketBase rep = rep(ctx, 1, false, false);
+        SocketBase full = filled(ctx, rep);
+        SocketBase req = connected(ctx, rep, ZMQ.ZMQ_REQ, null);
+
+        assertThat(ZMQ.send(full, "no delimiter", 0), is(12));
+        awaitRequest(rep);
+        roundTrip(req, rep, 1, false);
+
+        ZMQ.close(full);
+        ZMQ.close(req);
+        ZMQ.close(rep);
+        ZMQ.term(ctx);
+    }
+
     private static void takeoverOfAFullPipe(int hwm, boolean probe)
     {
         Ctx ctx = ZMQ.init(1);
         SocketBase rep = rep(ctx, hwm, true, probe);
-        SocketBase old = connected(ctx, rep, ZMQ.ZMQ_DEALER, "A");
-        byte[] large = new byte[256 * 1024];
-
-        //  The old peer never reads: 64 replies of 256 KB fill any loopback
-        //  buffer (its receive buffer is 64 KB), and then the REP's pipe.
-        for (int i = 1; i <= 64; i++) {
-            request(old, "request " + i);
-            assertThat(text(ZMQ.recv(rep, 0)), is("request " + i));
-            assertThat(ZMQ.send(rep, new Msg(large), 0), is(large.length));
-        }
+        SocketBase old = filled(ctx, rep);
         request(old, "last");
         awaitRequest(rep);
 
@@ -180,6 +193,20 @@ public class TestRepStaleHwm
         ZMQ.close(monitor);
         ZMQ.close(rep);
         ZMQ.term(ctx);
+    }
+
+    //  A DEALER "A" that never reads: 64 replies of 256 KB fill any loopback
+    //  buffer (its receive buffer is 64 KB), and then the REP's pipe to it.
+    private static SocketBase filled(Ctx ctx, SocketBase rep)
+    {
+        SocketBase dealer = connected(ctx, rep, ZMQ.ZMQ_DEALER, "A");
+        byte[] large = new byte[256 * 1024];
+        for (int i = 1; i <= 64; i++) {
+            request(dealer, "request " + i);
+            assertThat(text(ZMQ.recv(rep, 0)), is("request " + i));
+            assertThat(ZMQ.send(rep, new Msg(large), 0), is(large.length));
+        }
+        return dealer;
     }
 
     private static SocketBase rep(Ctx ctx, int hwm, boolean handover, boolean probe)
@@ -236,7 +263,15 @@ public class TestRepStaleHwm
 
         String reply = "reply " + n;
         assertThat(ZMQ.send(rep, reply, 0), is(reply.length()));
-        assertThat("reply " + n + " was dropped by REP", text(ZMQ.recv(req, 0)), is(reply));
+        assertThat(reply(req, reply), is(reply));
+    }
+
+    //  The reply a REQ receives, failing with "<reply> was dropped by REP" if none came.
+    private static String reply(SocketBase req, String expected)
+    {
+        Msg msg = ZMQ.recv(req, 0);
+        assertThat(expected + " was dropped by REP", msg, notNullValue());
+        return text(msg);
     }
 
     //  Lets a request arrive, then checks that the REP can read it without
