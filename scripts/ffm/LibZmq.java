@@ -18,7 +18,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 final class LibZmq implements AutoCloseable {
     static final int REQ = 3, REP = 4, ROUTER = 6, RCVMORE = 13, EVENTS = 15, LINGER = 17, SNDHWM = 23, RCVHWM = 24, RCVTIMEO = 27,
-            LAST_ENDPOINT = 32, ROUTER_MANDATORY = 33, ROUTING_ID = 5, RECONNECT_IVL = 18, IMMEDIATE = 39, PROBE_ROUTER = 51, ROUTER_HANDOVER = 56;
+            LAST_ENDPOINT = 32, ROUTER_MANDATORY = 33, ROUTING_ID = 5, RECONNECT_IVL = 18, IMMEDIATE = 39, ROUTER_HANDOVER = 56;
     static final int DONTWAIT = 1, SNDMORE = 2;   // send flags
     static final int EAGAIN = 11, EHOSTUNREACH = 113;   // errno on Linux
 

@@ -24,8 +24,8 @@ import java.util.concurrent.locks.LockSupport;
 final class StressPeers {
     private StressPeers() { }
 
-    /** The options that move the server's routing table: ROUTER_HANDOVER, PROBE_ROUTER, and IMMEDIATE on the clients. */
-    record Routing(boolean handover, boolean probe, boolean immediate) { }
+    /** The options that move the server's routing table: ROUTER_HANDOVER, and IMMEDIATE on the clients. */
+    record Routing(boolean handover, boolean immediate) { }
 
     record Result(long requests, long answered, long lost, long abandoned, long connections, long eagain, long ehostunreach,
                   String serverError, int pipesLeft, boolean probeAnswered, String stop, double seconds) { }
@@ -159,7 +159,6 @@ final class StressPeers {
                 s.setReceiveTimeOut(100);   // to see the stop flag
                 if (router) s.setRouterMandatory(true);
                 s.setRouterHandover(routing.handover());
-                s.base().setSocketOpt(zmq.ZMQ.ZMQ_PROBE_ROUTER, routing.probe());
                 s.bind(o.bindEndpoint());
                 bound(s.getLastEndpoint());
                 java.util.function.IntSupplier pipes = () -> ((java.util.Collection<?>) Internals.get(s.base(), "pipes")).size();
@@ -220,7 +219,6 @@ final class StressPeers {
                 s.set(LibZmq.RCVTIMEO, 100);
                 if (router) s.set(LibZmq.ROUTER_MANDATORY, 1);
                 s.set(LibZmq.ROUTER_HANDOVER, routing.handover() ? 1 : 0);
-                s.set(LibZmq.PROBE_ROUTER, routing.probe() ? 1 : 0);
                 s.bind(o.bindEndpoint());
                 bound(s.lastEndpoint());
                 int port = port(endpoint);
